@@ -57,6 +57,9 @@ export async function initNodeTf(backend: NodeBackend = 'wasm'): Promise<string>
   const ok = await tf.setBackend(backend);
   if (!ok) throw new Error(`tfjs backend '${backend}' could not be initialised on this machine`);
   await tf.ready();
+  // The cpu backend advertises tfjs-node on its first write; the advice does not apply here.
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
   return tf.getBackend();
 }
 

@@ -1,0 +1,107 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from '../command.ts';
+import { flag, parseArgs, UsageError } from '../args.ts';
+import { readGraphFile } from '../graph-file.ts';
+import { formatProblem, hasErrors } from '../../graph/problems.ts';
+import { graphHash } from '../../graph/serialize.ts';
+import { builtinRegistry } from '../../nodes/registry.ts';
+import { applyPreset, applySets } from '../graph-overrides.ts';
+
+const usage = `usage:
+  nphm graph check FILE…
+      validate graph files; exit 0 when all are valid, 2 with one line per problem otherwise
+  nphm graph run FILE [--preset NAME] [--set NODE.PARAM=VALUE]… [--out DIR] [--backend wasm|cpu|webgpu] [--target NODE]…
+      run a graph headless; writes the declared outputs and run-log.json into DIR (default ./out)`;
+
+async function check(files: string[]): Promise<number> {
+  if (!files.length) throw new UsageError('no file given');
+  const registry = builtinRegistry();
+  let bad = false;
+  for (const file of files) {
+    const { graph, problems } = await readGraphFile(file, registry);
+    for (const p of problems) (p.severity === 'error' ? console.error : console.warn)(`${file}: ${formatProblem(p)}`);
+    if (!graph || hasErrors(problems)) bad = true;
+    else console.log(`${file}: ok (${graph.nodes.length} nodes, ${graph.edges.length} edges, hash ${graphHash(graph).slice(0, 12)})`);
+  }
+  return bad ? 2 : 0;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const [file, ...extra] = args.positionals;
+  if (!file || extra.length) throw new UsageError('give exactly one graph file');
+  const registry = builtinRegistry();
+  const loaded = await readGraphFile(file, registry);
+  const graph = loaded.graph;
+  const problems = [...loaded.problems];
+  if (graph) {
+    const preset = flag(args, 'preset');
+    if (preset) problems.push(...applyPreset(graph, preset));
+    problems.push(...applySets(graph, args.flags.get('set') ?? [], registry));
+  }
+  for (const p of problems) (p.severity === 'error' ? console.error : console.warn)(`${file}: ${formatProblem(p)}`);
+  if (!graph || hasErrors(problems)) return 2;
+
+  const { initNodeTf, parseBackend } = await import('../tf-node.ts');
+  const tf = await import('@tensorflow/tfjs-core');
+  const { Engine } = await import('../../graph/engine.ts');
+  const { terminalProgress } = await import('../progress.ts');
+  const backend = await initNodeTf(parseBackend(flag(args, 'backend')));
+  const outDir = resolve(flag(args, 'out') ?? 'out');
+  const targets = args.flags.get('target');
+  const engine = new Engine(registry);
+  engine.setGraph(graph);
+  const tensorsBefore = tf.memory().numTensors;
+  engine.subscribe(terminalProgress(targets?.length ?? graph.nodes.length));
+  const ac = new AbortController();
+  const onSigint = () => {
+    console.error('\nstopping…');
+    ac.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const summary = await engine.run({ signal: ac.signal, previews: false, ...(targets ? { targets } : {}) }).finally(() => process.off('SIGINT', onSigint));
+
+  await mkdir(outDir, { recursive: true });
+  const written: string[] = [];
+  const owners = new Map<string, string>();
+  for (const node of graph.nodes)
+    for (const a of engine.artifacts(node.id)) {
+      // Two nodes writing the same file name keep both: the later one is prefixed with its node id.
+      const name = owners.has(a.name) ? `${node.id}-${a.name}` : a.name;
+      owners.set(name, node.id);
+      await writeFile(join(outDir, name), a.data);
+      written.push(name);
+    }
+  const tensorsAfterRun = tf.memory().numTensors;
+  const nodeStates = engine.allStates();
+  engine.dispose();
+  const log = {
+    graph: resolve(file),
+    graphHash: graphHash(graph),
+    backend,
+    tfjs: tf.version_core,
+    finishedAt: new Date().toISOString(),
+    summary,
+    nodes: nodeStates,
+    outputs: written,
+    tensors: { before: tensorsBefore, afterRun: tensorsAfterRun, afterDispose: tf.memory().numTensors },
+  };
+  await writeFile(join(outDir, 'run-log.json'), `${JSON.stringify(log, null, 2)}\n`);
+  console.log(`${summary.ok ? 'done' : summary.cancelled ? 'cancelled' : 'failed'} in ${(summary.ms / 1000).toFixed(2)} s on ${backend}: ${written.length} output file(s) in ${outDir}`);
+  for (const f of summary.failed) console.error(`node '${f.nodeId}' failed: ${f.message}`);
+  if (summary.blocked.length) console.error(`blocked by failures upstream: ${summary.blocked.join(', ')}`);
+  return summary.ok ? 0 : summary.cancelled ? 130 : 1;
+}
+
+export const command: Command = {
+  name: 'graph',
+  summary: 'check and run graph files',
+  usage,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === 'check') return check(rest);
+    if (sub === 'run') return run(rest);
+    throw new UsageError(sub ? `unknown sub-command '${sub}'` : 'missing sub-command');
+  },
+};

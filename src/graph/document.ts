@@ -1,0 +1,87 @@
+/**
+ * The graph document: the executable part (nodes, edges, params by name, ports by name) and the
+ * layout (`ui`) kept apart, so moving a node never changes a cache key or the content hash.
+ */
+export const GRAPH_FORMAT = 'nphm-studio/graph';
+export const SCHEMA_VERSION = 2;
+/** Graph files larger than this are refused before parsing. */
+export const MAX_GRAPH_BYTES = 4 * 1024 * 1024;
+
+export type ParamValue = number | boolean | string | number[] | null;
+
+export interface PortRef {
+  node: string;
+  port: string;
+}
+
+export interface GraphEdge {
+  id: string;
+  from: PortRef;
+  to: PortRef;
+}
+
+export interface GraphNode {
+  id: string;
+  type: string;
+  typeVersion: number;
+  params: Record<string, ParamValue>;
+  /** User-given title shown instead of the type's. */
+  label?: string;
+}
+
+export interface NodeLayout {
+  x: number;
+  y: number;
+  collapsed?: boolean;
+}
+
+export interface GraphComment {
+  id: string;
+  text: string;
+  x: number;
+  y: number;
+  width?: number;
+  height?: number;
+}
+
+export interface GraphUi {
+  nodes: Record<string, NodeLayout>;
+  comments: GraphComment[];
+  viewport?: { x: number; y: number; zoom: number };
+}
+
+export interface GraphMeta {
+  title?: string;
+  description?: string;
+  /** Named parameter sets, e.g. `quick` and `full`: `{ presetName: { nodeId: { param: value } } }`. */
+  presets?: Record<string, Record<string, Record<string, ParamValue>>>;
+}
+
+export interface GraphDocument {
+  format: typeof GRAPH_FORMAT;
+  schemaVersion: number;
+  id: string;
+  meta: GraphMeta;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  ui: GraphUi;
+  /** Unknown top-level keys of a loaded file, written back unchanged on save. */
+  extra?: Record<string, unknown>;
+}
+
+export function emptyGraph(id: string, title?: string): GraphDocument {
+  return {
+    format: GRAPH_FORMAT,
+    schemaVersion: SCHEMA_VERSION,
+    id,
+    meta: title ? { title } : {},
+    nodes: [],
+    edges: [],
+    ui: { nodes: {}, comments: [] },
+  };
+}
+
+/** The part of a graph that determines results: what is hashed and sent to the engine. */
+export function semanticPart(doc: GraphDocument): Pick<GraphDocument, 'format' | 'schemaVersion' | 'nodes' | 'edges'> {
+  return { format: doc.format, schemaVersion: doc.schemaVersion, nodes: doc.nodes, edges: doc.edges };
+}

@@ -1,0 +1,68 @@
+import type { NodeTypeInfo } from './catalog.ts';
+import type { ParamValue } from './document.ts';
+
+/** A file a node produces for the user (mesh, PNG, codes JSON): written by the CLI, offered by the UI. */
+export interface Artifact {
+  name: string;
+  mime: string;
+  data: Uint8Array | string;
+}
+
+export interface RunContext {
+  readonly nodeId: string;
+  /** Aborted when the user stops the run; iterative nodes check it between iterations. */
+  readonly signal: AbortSignal;
+  /** Reports progress in [0, 1] with an optional message (e.g. current losses). */
+  progress(fraction: number, message?: string): void;
+  /** Sends an intermediate preview; the engine throttles these per node. */
+  preview(payload: unknown): void;
+  log(message: string): void;
+  artifact(artifact: Artifact): void;
+}
+
+export type NodeOutputs = Record<string, unknown>;
+
+/** A node type the engine can run: its declaration plus behaviour. */
+export interface RunnableNodeType extends NodeTypeInfo {
+  run(inputs: Record<string, unknown>, params: Record<string, ParamValue>, ctx: RunContext): NodeOutputs | Promise<NodeOutputs>;
+  /** A small summary for the node card, computed after a run. */
+  preview?(outputs: NodeOutputs, params: Record<string, ParamValue>): unknown | Promise<unknown>;
+  /** Extra cache-key material for inputs outside the graph (a file's hash, a frame index). */
+  fingerprint?(params: Record<string, ParamValue>): string;
+}
+
+export interface RunnableCatalog {
+  get(type: string): RunnableNodeType | undefined;
+  list(): RunnableNodeType[];
+}
+
+export type NodeStatus = 'idle' | 'queued' | 'running' | 'done' | 'stale' | 'blocked' | 'error' | 'cancelled';
+
+export interface NodeState {
+  status: NodeStatus;
+  progress?: number;
+  message?: string;
+  /** `done` from the cache, without running. */
+  cached?: boolean;
+  ms?: number;
+  error?: { message: string; phase: 'validate' | 'run' | 'preview'; stack?: string };
+}
+
+export interface RunSummary {
+  runId: number;
+  ok: boolean;
+  cancelled: boolean;
+  ms: number;
+  ran: string[];
+  cached: string[];
+  failed: { nodeId: string; message: string }[];
+  blocked: string[];
+}
+
+export type EngineEvent =
+  | { type: 'state'; nodeId: string; state: NodeState }
+  | { type: 'preview'; nodeId: string; payload: unknown }
+  | { type: 'artifact'; nodeId: string; artifact: Artifact }
+  | { type: 'log'; nodeId: string; message: string }
+  | { type: 'run-start'; runId: number; nodes: string[] }
+  | { type: 'run-end'; summary: RunSummary };
