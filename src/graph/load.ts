@@ -26,9 +26,18 @@ export function loadGraphText(text: string, catalog: NodeCatalog, maxBytes = MAX
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return fatal('$', `invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    return fatal('$', `invalid JSON: ${e instanceof Error ? e.message : String(e)}${jsonErrorPlace(text, e)}`);
   }
   return loadGraphValue(value, catalog);
+}
+
+/** Line and column of a JSON.parse error, which V8 reports as a character position. */
+function jsonErrorPlace(text: string, e: unknown): string {
+  const m = /position (\d+)/.exec(e instanceof Error ? e.message : '');
+  const pos = m ? Number(m[1]) : /end of JSON/.test(String(e)) ? text.length : undefined;
+  if (pos === undefined) return '';
+  const before = text.slice(0, pos).split('\n');
+  return ` (line ${before.length}, column ${before[before.length - 1]!.length + 1})`;
 }
 
 /** Validates an already-parsed value (e.g. a graph embedded in an exported file). */

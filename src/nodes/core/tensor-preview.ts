@@ -5,10 +5,14 @@ const MAX_SIDE = 64;
 
 /** Stats and, for 1-D/2-D tensors, a small heat-map of a tensor. */
 export async function tensorPreview(t: tf.Tensor): Promise<Preview> {
-  const flat = tf.tidy(() => t.reshape([-1]).toFloat());
-  const [min, max, mean] = await Promise.all([flat.min().data(), flat.max().data(), flat.mean().data()]);
-  flat.dispose();
-  const preview: Preview = { kind: 'tensor', shape: t.shape, dtype: t.dtype, min: min[0]!, max: max[0]!, mean: mean[0]! };
+  if (t.size === 0) return { kind: 'tensor', shape: t.shape, dtype: t.dtype, min: NaN, max: NaN, mean: NaN };
+  const stats = tf.tidy(() => {
+    const flat = t.reshape([-1]).toFloat();
+    return tf.stack([flat.min(), flat.max(), flat.mean()]);
+  });
+  const [min, max, mean] = await stats.data();
+  stats.dispose();
+  const preview: Preview = { kind: 'tensor', shape: t.shape, dtype: t.dtype, min: min!, max: max!, mean: mean! };
   if (t.rank <= 2 && t.size > 0) {
     const [h, w] = t.rank === 2 ? [t.shape[0]!, t.shape[1]!] : [1, t.shape[0] ?? 1];
     const small = tf.tidy(() => t.reshape([h, w]).slice([0, 0], [Math.min(h, MAX_SIDE), Math.min(w, MAX_SIDE)]).toFloat());
