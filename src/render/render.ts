@@ -65,6 +65,11 @@ export interface RenderOptions {
   pointChunk?: number;
   /** Return the per-sample intermediates (tests, debugging). */
   intermediates?: boolean;
+  /**
+   * Given up-sampled depths [R·M] (e.g. `intermediates.upsampleZ` of an earlier call): skips the
+   * coarse pass, so the render is a smooth function of the parameters (finite-difference checks).
+   */
+  fixedSamples?: Float32Array;
 }
 
 export interface RenderIntermediates {
@@ -145,7 +150,8 @@ export function renderRays(field: RenderField, rays: RayBatch, params: RenderPar
   if (K < 3 || M < 2) throw new Error(`render: need ≥ 3 coarse and ≥ 2 importance samples, got ${K} and ${M}`);
   const bounds = o.bounds ?? sphereBounds(rays, o.boundingRadius);
   if (bounds.near.length !== R) throw new Error(`render: bounds for ${bounds.near.length} rays given with ${R} rays`);
-  const zCoarse = coarseDepths(bounds, K, o.jitter);
+  if (o.fixedSamples && o.fixedSamples.length !== R * M) throw new Error(`render: fixedSamples has ${o.fixedSamples.length} values, expected ${R}×${M}`);
+  const zCoarse = o.fixedSamples ? new Float32Array(0) : coarseDepths(bounds, K, o.jitter);
 
   return tf.tidy(() => {
     const origins = tf.tensor2d(rays.origins, [R, 3]);
@@ -154,14 +160,16 @@ export function renderRays(field: RenderField, rays: RayBatch, params: RenderPar
     const Rot = pose ? so3Exp(pose.rot) : undefined;
 
     // Coarse pass + up-sampling, detached. The pose enters the coarse points, but as a constant.
-    const packed = withoutGradient(origins, () => {
-      const zc = tf.tensor2d(zCoarse, [R, K]);
-      const ptsW = tf.add(tf.expandDims(origins, 1), tf.mul(tf.expandDims(zc, 2), tf.expandDims(dirs, 1))).reshape([R * K, 3]);
-      const ptsM = toModel(ptsW as tf.Tensor2D, Rot, pose);
-      const sdfC = sdfChunked(field, ptsM, o.pointChunk).reshape([R, K]) as tf.Tensor2D;
-      const up = neusUpsample(zc, sdfC, origins, dirs, M, { invS: o.upsampleInvS, insideRadius: o.upsampleRadius });
-      return tf.concat([up.z, zc, sdfC, up.weights], 1);
-    });
+    const packed = o.fixedSamples
+      ? tf.concat([tf.tensor2d(o.fixedSamples, [R, M]), tf.zeros([R, 3 * K - 1])], 1)
+      : withoutGradient(origins, () => {
+          const zc = tf.tensor2d(zCoarse, [R, K]);
+          const ptsW = tf.add(tf.expandDims(origins, 1), tf.mul(tf.expandDims(zc, 2), tf.expandDims(dirs, 1))).reshape([R * K, 3]);
+          const ptsM = toModel(ptsW as tf.Tensor2D, Rot, pose);
+          const sdfC = sdfChunked(field, ptsM, o.pointChunk).reshape([R, K]) as tf.Tensor2D;
+          const up = neusUpsample(zc, sdfC, origins, dirs, M, { invS: o.upsampleInvS, insideRadius: o.upsampleRadius });
+          return tf.concat([up.z, zc, sdfC, up.weights], 1);
+        });
     const zs = tf.slice(packed, [0, 0], [R, M]) as tf.Tensor2D;
     const { mid, dz } = midpoints(zs);
 
