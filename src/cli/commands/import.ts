@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { Command } from '../command.ts';
+import { flag, parseArgs, requiredFlag, UsageError } from '../args.ts';
+import { convertCheckpoint } from '../../nphm/weights/convert-checkpoint.ts';
+import { STUDIO_MANIFEST_FILE } from '../../nphm/weights/studio-format.ts';
+import { writeStudioWeightsDir } from '../studio-weights.ts';
+
+const usage = `usage:
+  nphm import CHECKPOINT --config CONFIG --out DIR [--force]
+      convert an official MonoNPHM checkpoint (checkpoint_epoch_*.tar, a torch.save zip) and its
+      configs.yaml (or the same as .json) into the studio weight format: DIR/model.json + DIR/weights.bin.
+      The checkpoint is read by a restricted unpickler: nothing in it is executed.
+      --force   overwrite an existing DIR/model.json`;
+
+/** configs.yaml or .json → a plain JSON object (YAML anchors/dates are not expected in these files). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  const text = readFileSync(path, 'utf8');
+  const ext = extname(path).toLowerCase();
+  let v: unknown;
+  try {
+    v = ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${path}: the config is not a mapping`);
+  // Keeps only JSON-representable values, as they will be stored in model.json.
+  return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+}
+
+export const command: Command = {
+  name: 'import',
+  summary: 'convert an official MonoNPHM checkpoint to the studio weight format',
+  usage,
+  async run(argv) {
+    const args = parseArgs(argv, ['force']);
+    const [checkpoint, ...extra] = args.positionals;
+    if (!checkpoint || extra.length) throw new UsageError('give exactly one CHECKPOINT file');
+    const configPath = requiredFlag(args, 'config');
+    const out = resolve(requiredFlag(args, 'out'));
+    if (!/\.(ya?ml|json)$/i.test(configPath)) throw new UsageError(`--config must be a .yaml, .yml or .json file, got '${configPath}'`);
+    if (existsSync(join(out, STUDIO_MANIFEST_FILE)) && flag(args, 'force') !== 'true') {
+      throw new Error(`${join(out, STUDIO_MANIFEST_FILE)} exists; pass --force to overwrite`);
+    }
+    const config = readConfigFile(configPath);
+    const buf = readFileSync(checkpoint);
+    let written;
+    try {
+      written = convertCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), config, { source: basename(checkpoint) });
+    } catch (e) {
+      throw new Error(`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    writeStudioWeightsDir(out, written);
+    const m = written.manifest;
+    const count = (p: string) => m.tensors.filter((t) => t.name.startsWith(p)).reduce((a, t) => a + t.length, 0);
+    const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e6 ? 3 : 2)} M`;
+    console.log(
+      `${join(out, STUDIO_MANIFEST_FILE)} + ${m.weights.file}: ${m.tensors.length} tensors, id ${mp(count('id_decoder.'))} + ex ${mp(count('ex_decoder.'))} parameters, ` +
+        `${(m.weights.byteLength / 1e6).toFixed(1)} MB (from ${basename(checkpoint)}, folder '${m.provenance.sourcePrefix}', epoch ${m.provenance.epoch ?? '?'})`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,31 @@
+/**
+ * Loads studio weights over `fetch` (browser, worker, or Node ≥ 18): `model.json`, then the binary
+ * it names, resolved relative to the manifest's URL.
+ */
+import { readStudioWeights, STUDIO_MANIFEST_FILE, validateManifest, type ReadStudioOptions, type StudioWeights } from './studio-format.ts';
+
+export interface FetchStudioOptions extends ReadStudioOptions {
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+/** `url` is the manifest's URL, or a folder URL ending in '/' (then `model.json` inside it). */
+export async function fetchStudioWeights(url: string | URL, opts: FetchStudioOptions = {}): Promise<StudioWeights> {
+  const get = opts.fetch ?? fetch;
+  const base = typeof url === 'string' ? new URL(url, globalThis.location?.href) : url;
+  const manifestUrl = base.pathname.endsWith('/') ? new URL(STUDIO_MANIFEST_FILE, base) : base;
+  const res = await get(manifestUrl, { signal: opts.signal });
+  if (!res.ok) throw new Error(`studio weights: GET ${manifestUrl} failed: ${res.status} ${res.statusText}`);
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch (e) {
+    throw new Error(`studio weights: ${manifestUrl} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const manifest = validateManifest(json);
+  const binUrl = new URL(manifest.weights.file, manifestUrl);
+  const binRes = await get(binUrl, { signal: opts.signal });
+  if (!binRes.ok) throw new Error(`studio weights: GET ${binUrl} failed: ${binRes.status} ${binRes.statusText}`);
+  const bin = new Uint8Array(await binRes.arrayBuffer());
+  return readStudioWeights(manifest, bin, opts);
+}
