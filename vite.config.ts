@@ -2,12 +2,14 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
+import { browserCommands } from './scripts/browser-commands.ts';
 
 // Every dependency the worker imports is pre-bundled up front; otherwise the first dev or browser
 // test run re-optimises when the worker loads and reloads the page (stack-notes P5).
 const workerDeps = [
   '@tensorflow/tfjs-core',
   '@tensorflow/tfjs-core/dist/register_all_gradients',
+  '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops',
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-webgl',
   '@tensorflow/tfjs-backend-wasm',
@@ -39,6 +41,19 @@ export default defineConfig({
         },
       },
       {
+        // Whole-studio tests: build, serve with `vite preview`, drive Debian chromium with playwright-core.
+        extends: true,
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.e2e.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'browser',
@@ -51,6 +66,7 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
             instances: [{ browser: 'chromium' }],
+            commands: browserCommands,
           },
         },
       },
