@@ -3,6 +3,7 @@ import { commands } from 'vitest/browser';
 import { ComputeClient } from '../../src/workers/client.ts';
 import smokeText from '../../graphs/test/tensor-smoke.graph.json?raw';
 import type { EngineEvent } from '../../src/graph/runtime-types.ts';
+import type { OutputSummary } from '../../src/workers/compute-service.ts';
 
 const clients: ComputeClient[] = [];
 const client = (backend: 'auto' | 'wasm' | 'cpu' = 'auto') => {
@@ -18,8 +19,9 @@ async function runSmoke(c: ComputeClient) {
   await c.setGraph(loaded.graph!);
   const summary = await c.run();
   expect(summary.ok).toBe(true);
-  const total = await c.call((api) => api.output('total', 'value'));
-  const product = await c.call((api) => api.output('ab', 'product'));
+  const output = async (node: string, port: string) => (await c.call((api) => api.output(node, port) as Promise<OutputSummary | undefined>));
+  const total = await output('total', 'value');
+  const product = await output('ab', 'product');
   return { total: total?.kind === 'number' ? total.value : NaN, product };
 }
 
