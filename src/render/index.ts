@@ -5,3 +5,5 @@ export * from './pose.ts';
 export * from './field.ts';
 export * from './neus.ts';
 export * from './render.ts';
+export * from './marching-cubes.ts';
+export * from './mesh.ts';
