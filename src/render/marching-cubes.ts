@@ -11,7 +11,9 @@
  * watertight. The segments of a cube, oriented with the inside corner on their right seen from
  * outside the cube, chain into closed loops that are fan-triangulated. Triangles are counter-
  * clockwise seen from the outside (> iso) side, i.e. normals point towards increasing values
- * (outwards for an SDF).
+ * (outwards for an SDF). Each loop's fan starts at a vertex that shares no cube face with a
+ * non-adjacent loop vertex (one exists for all 256 cases; checked at load), otherwise a fan diagonal
+ * could coincide with one of the neighbouring cube and give an edge with four triangles.
  *
  * Grid layout: value(x, y, z) = values[x + nx·(y + ny·z)]; vertex = origin + spacing ⊙ grid coordinate,
  * with linear interpolation along the crossed edge. Slabs of two z-layers are processed at a time,
@@ -42,6 +44,8 @@ function buildTable(): { offsets: Uint16Array; edges: Uint8Array } {
       faces.push({ axis, side, edges, corners });
     }
   }
+  const facesOfEdge = Array.from({ length: 12 }, (_, e) => faces.flatMap((f, i) => (f.edges.includes(e) ? [i] : [])));
+  const shareFace = (a: number, b: number) => facesOfEdge[a]!.some((f) => facesOfEdge[b]!.includes(f));
   const offsets = new Uint16Array(257);
   const all: number[] = [];
   for (let cas = 0; cas < 256; cas++) {
@@ -86,7 +90,17 @@ function buildTable(): { offsets: Uint16Array; edges: Uint8Array } {
         loop.push(e);
       }
       if (next.get(loop[loop.length - 1]!) !== start) throw new Error(`marching cubes table: case ${cas} has an open loop`);
-      for (let i = 1; i + 1 < loop.length; i++) all.push(loop[0]!, loop[i]!, loop[i + 1]!);
+      // Fan from an apex that shares no cube face with a non-neighbour of the loop: such a diagonal
+      // would join two vertices of the neighbouring cube too, which may use the same diagonal.
+      const L = loop.length;
+      let apex = -1;
+      for (let r = 0; r < L && apex < 0; r++) {
+        let ok = true;
+        for (let i = 2; i + 1 < L && ok; i++) if (shareFace(loop[r]!, loop[(r + i) % L]!)) ok = false;
+        if (ok) apex = r;
+      }
+      if (apex < 0) throw new Error(`marching cubes table: case ${cas} has no valid fan apex`);
+      for (let i = 1; i + 1 < L; i++) all.push(loop[apex]!, loop[(apex + i) % L]!, loop[(apex + i + 1) % L]!);
     }
   }
   offsets[256] = all.length;

@@ -81,7 +81,7 @@ describe('marching cubes', () => {
   it('is watertight on random fields (every ambiguous face configuration occurs)', () => {
     let seed = 12345;
     const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
-    for (const n of [6, 9, 14]) {
+    for (const n of [6, 9, 14, 20, 20, 20, 24]) {
       const values = new Float32Array(n * n * n);
       for (let z = 0; z < n; z++) {
         for (let y = 0; y < n; y++) {
