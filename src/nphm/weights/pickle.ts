@@ -167,7 +167,8 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
   };
   const append = (l: PyValue, items: PyValue[]) => {
     if (!Array.isArray(l)) fail(`APPEND(S) on a ${typeName(l)}`);
-    (l as PyValue[]).push(...items);
+    // A loop, not push(...items): a long APPENDS would exceed the argument-count limit.
+    for (const it of items) (l as PyValue[]).push(it);
   };
   const global = (module: string, name: string): PyGlobal => {
     if (!hooks.allowGlobal(module, name)) {
@@ -214,6 +215,8 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
       case 0x8b: {
         const n = i32();
         if (n < 0) fail('negative LONG4 length');
+        // Checkpoints hold small ints; a huge LONG4 would only cost quadratic BigInt time.
+        if (n > 1024) fail(`LONG4 of ${n} bytes is too large`);
         stack.push(signedLE(take(n)));
         break;
       }
@@ -275,7 +278,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
         const items = popMark();
         const s = top();
         if (!(s instanceof PySet)) fail(`ADDITEMS on a ${typeName(s)}`);
-        (s as PySet).items.push(...items);
+        for (const it of items) (s as PySet).items.push(it);
         break;
       }
       case 0x91: stack.push(new PySet(popMark())); break;
