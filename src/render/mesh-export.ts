@@ -52,8 +52,8 @@ export interface ExportOptions {
 }
 
 export function exportPly(mesh: MeshData, opts: ExportOptions = {}): Uint8Array {
-  let out: ArrayBuffer | undefined;
-  new PLYExporter().parse(toThreeMesh(mesh), (r) => (out = r as ArrayBuffer), { binary: true, littleEndian: true });
+  // No callback: with one, PLYExporter defers it through requestAnimationFrame (absent in Node and workers).
+  const out = new PLYExporter().parse(toThreeMesh(mesh), undefined as never, { binary: true, littleEndian: true }) as ArrayBuffer | null;
   if (!out) throw new Error('mesh export: PLYExporter produced nothing');
   const bytes = new Uint8Array(out);
   if (opts.provenance === undefined) return bytes;
