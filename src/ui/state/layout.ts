@@ -1,0 +1,69 @@
+/**
+ * Auto-arrange: a simple layered layout. Layers are longest-path ranks from the sources; within a
+ * layer nodes are ordered by the mean position of their inputs (one barycentre sweep), which keeps
+ * most edges from crossing in the small DAGs of a notebook.
+ */
+export interface LayoutInput {
+  ids: readonly string[];
+  edges: readonly (readonly [string, string])[];
+  size: (id: string) => { width: number; height: number };
+  /** Current positions, used to keep the existing vertical order of ties. */
+  current?: (id: string) => { x: number; y: number } | undefined;
+}
+
+export function layeredLayout({ ids, edges, size, current }: LayoutInput, gap = { x: 80, y: 40 }): Map<string, { x: number; y: number }> {
+  const idSet = new Set(ids);
+  const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
+  const succs = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const [a, b] of edges) {
+    if (!idSet.has(a) || !idSet.has(b) || a === b) continue;
+    preds.get(b)!.push(a);
+    succs.get(a)!.push(b);
+  }
+  // Longest-path rank via Kahn order; nodes on a cycle (invalid graphs) fall back to rank 0.
+  const rank = new Map<string, number>();
+  const indeg = new Map(ids.map((id) => [id, preds.get(id)!.length]));
+  const queue = ids.filter((id) => indeg.get(id) === 0);
+  while (queue.length) {
+    const id = queue.shift()!;
+    const r = Math.max(0, ...preds.get(id)!.map((p) => (rank.get(p) ?? -1) + 1));
+    rank.set(id, r);
+    for (const s of succs.get(id)!) {
+      indeg.set(s, indeg.get(s)! - 1);
+      if (indeg.get(s) === 0) queue.push(s);
+    }
+  }
+  for (const id of ids) if (!rank.has(id)) rank.set(id, 0);
+
+  const layers: string[][] = [];
+  for (const id of ids) (layers[rank.get(id)!] ??= []).push(id);
+  const order = new Map<string, number>();
+  layers.forEach((layer, li) => {
+    if (li === 0) layer.sort((a, b) => (current?.(a)?.y ?? 0) - (current?.(b)?.y ?? 0));
+    else {
+      const bary = (id: string) => {
+        const ps = preds.get(id)!.filter((p) => order.has(p));
+        return ps.length ? ps.reduce((s, p) => s + order.get(p)!, 0) / ps.length : Number.MAX_SAFE_INTEGER;
+      };
+      layer.sort((a, b) => bary(a) - bary(b) || (current?.(a)?.y ?? 0) - (current?.(b)?.y ?? 0));
+    }
+    layer.forEach((id, i) => order.set(id, i));
+  });
+
+  const out = new Map<string, { x: number; y: number }>();
+  let x = 0;
+  const heights = layers.map((layer) => layer.reduce((h, id) => h + size(id).height, 0) + gap.y * Math.max(0, layer.length - 1));
+  const tallest = Math.max(0, ...heights);
+  layers.forEach((layer, li) => {
+    let y = (tallest - heights[li]!) / 2;
+    let width = 0;
+    for (const id of layer) {
+      const s = size(id);
+      out.set(id, { x: Math.round(x), y: Math.round(y) });
+      y += s.height + gap.y;
+      width = Math.max(width, s.width);
+    }
+    x += width + gap.x;
+  });
+  return out;
+}
