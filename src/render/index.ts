@@ -7,3 +7,4 @@ export * from './neus.ts';
 export * from './render.ts';
 export * from './marching-cubes.ts';
 export * from './mesh.ts';
+export * from './model-field.ts';

@@ -103,6 +103,19 @@ export function neusUpsample(
   });
 }
 
+/**
+ * out[r, m] = x[r, idx[r, m]] for x [R,K] and int32 idx [R,M]. A flat gather, because tf.gather with
+ * batchDims = 1 reads out of bounds on the tfjs 4.22 wasm backend.
+ */
+export function gatherRows(x: tf.Tensor2D, idx: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [R, K] = x.shape;
+    const offsets = tf.mul(tf.range(0, R, 1, 'int32'), tf.scalar(K, 'int32')).reshape([R, 1]);
+    const flat = tf.add(idx, offsets).reshape([-1]);
+    return tf.gather(x.reshape([-1]), flat).reshape(idx.shape) as tf.Tensor2D;
+  });
+}
+
 /** NeRF `sample_pdf(bins [R,K], weights [R,K−1], M, det = True)`: deterministic inverse CDF. */
 export function samplePdf(bins: tf.Tensor2D, weights: tf.Tensor2D, m: number): tf.Tensor2D {
   return tf.tidy(() => {
@@ -116,10 +129,10 @@ export function samplePdf(bins: tf.Tensor2D, weights: tf.Tensor2D, m: number): t
     const idx = tf.searchSorted(cdf, u, 'right');
     const below = tf.maximum(tf.sub(idx, tf.scalar(1, 'int32')), tf.scalar(0, 'int32'));
     const above = tf.minimum(idx, tf.scalar(K - 1, 'int32'));
-    const cdfLo = tf.gather(cdf, below, 1, 1);
-    const cdfHi = tf.gather(cdf, above, 1, 1);
-    const binLo = tf.gather(bins, below, 1, 1);
-    const binHi = tf.gather(bins, above, 1, 1);
+    const cdfLo = gatherRows(cdf, below);
+    const cdfHi = gatherRows(cdf, above);
+    const binLo = gatherRows(bins, below);
+    const binHi = gatherRows(bins, above);
     let den = tf.sub(cdfHi, cdfLo);
     den = tf.where(tf.less(den, 1e-8), tf.onesLike(den), den);
     const t = tf.div(tf.sub(u, cdfLo), den);

@@ -13,7 +13,7 @@ import { extractMesh, fieldFromForward, meshStats, type MeshData } from '../../s
 import { exportGlb, exportObj, exportPly } from '../../src/render/mesh-export.ts';
 
 beforeAll(async () => {
-  await initNodeTf('cpu');
+  await initNodeTf('wasm');
 });
 
 const R = 0.3;

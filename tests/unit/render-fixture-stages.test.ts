@@ -34,11 +34,12 @@ function fixtureRays(): RayBatch {
   return { count: R, origins, dirs: new Float32Array(flat(scene.ray_dirs)) };
 }
 
-beforeAll(async () => {
-  await initNodeTf('cpu');
-});
 
-describe('render-small-a stages (no model)', () => {
+describe.each(['wasm', 'cpu'] as const)('render-small-a stages (no model) (%s)', (backend) => {
+  beforeAll(async () => {
+    await initNodeTf(backend);
+  });
+
   it('rebuilds the ray directions with the original NDC mapping', () => {
     const cam = makeCamera(32, 32, scene.K, scene.w2c_opengl, 'opengl');
     const rays = cameraRays(cam, { pixels: scene.pixel_index, mapping: 'original-ndc' });

@@ -21,9 +21,6 @@ import {
   type RayBatch,
 } from '../../src/render/index.ts';
 
-beforeAll(async () => {
-  await initNodeTf('cpu');
-});
 
 const CENTER = [0.05, -0.03, 0.02];
 
@@ -56,7 +53,11 @@ function analytic(rays: RayBatch, i: number, r: number): { dist: number; hitDept
   return { dist, hitDepth: -b - Math.sqrt(Math.max(r * r - dist * dist, 0)) };
 }
 
-describe('renderer on a sphere SDF', () => {
+describe.each(['wasm', 'cpu'] as const)('renderer on a sphere SDF (%s)', (backend) => {
+  beforeAll(async () => {
+    await initNodeTf(backend);
+  });
+
   it('renders the analytic silhouette (within a pixel) and depth (within 1%), chunked', async () => {
     const W = 48;
     const f = 60;
@@ -135,16 +136,21 @@ describe('renderer on a sphere SDF', () => {
       const g = grads[v.name]!.dataSync();
       const base = v.dataSync().slice();
       const fd = new Float32Array(base.length);
+      const set = (vals: Float32Array | Int32Array | Uint8Array) => {
+        const t = tf.tensor(vals, v.shape);
+        (v as tf.Variable).assign(t);
+        t.dispose();
+      };
       for (let k = 0; k < base.length; k++) {
         const plus = base.slice();
         plus[k] = base[k]! + h;
-        v.assign(tf.tensor(plus, v.shape));
+        set(plus);
         const lp = tf.tidy(() => loss().dataSync()[0]!);
         const minus = base.slice();
         minus[k] = base[k]! - h;
-        v.assign(tf.tensor(minus, v.shape));
+        set(minus);
         const lm = tf.tidy(() => loss().dataSync()[0]!);
-        v.assign(tf.tensor(base, v.shape));
+        set(base);
         fd[k] = (lp - lm) / (2 * h);
       }
       const scale = Math.max(...Array.from(fd, Math.abs), 1e-3);
