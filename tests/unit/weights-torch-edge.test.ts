@@ -128,3 +128,31 @@ describe('broken files give one clear error', () => {
     expect(() => readTorchCheckpoint(z)).toThrow("tensor [33, 29] (offset 0, stride [29, 1]) reaches element 956 of storage '0' with 928 elements");
   });
 });
+
+describe('random corruption of data.pkl', () => {
+  it('fails only with TorchCheckpointError (never a crash or a stray exception type)', () => {
+    const files = unzipSync(fixture);
+    const pkl = files['checkpoint/data.pkl']!;
+    let seed = 7;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    let failures = 0;
+    for (let i = 0; i < 150; i++) {
+      const p = pkl.slice();
+      for (let j = 0, k = 1 + Math.floor(rnd() * 4); j < k; j++) p[Math.floor(rnd() * p.length)] = Math.floor(rnd() * 256);
+      const z: Zippable = {};
+      for (const [k, v] of Object.entries(files)) z[k] = [k === 'checkpoint/data.pkl' ? p : v, { level: 0 }];
+      try {
+        const ck = readTorchCheckpoint(zipSync(z));
+        for (const [n, e] of ck.entries) {
+          if (e.kind === 'state_dict') ck.stateDict(n);
+          else if (e.kind === 'other') ck.load(n);
+        }
+      } catch (e) {
+        failures++;
+        if (!(e instanceof TorchCheckpointError)) throw e;
+      }
+    }
+    // Most mutations hit structure; some only change a value or a name (not detectable, and fine).
+    expect(failures).toBeGreaterThan(75);
+  });
+});
