@@ -136,7 +136,7 @@ describe('random corruption of data.pkl', () => {
     let seed = 7;
     const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     let failures = 0;
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 80; i++) {
       const p = pkl.slice();
       for (let j = 0, k = 1 + Math.floor(rnd() * 4); j < k; j++) p[Math.floor(rnd() * p.length)] = Math.floor(rnd() * 256);
       const z: Zippable = {};
@@ -153,6 +153,6 @@ describe('random corruption of data.pkl', () => {
       }
     }
     // Most mutations hit structure; some only change a value or a name (not detectable, and fine).
-    expect(failures).toBeGreaterThan(75);
+    expect(failures).toBeGreaterThan(40);
   });
 });
