@@ -68,9 +68,9 @@ describe('studio weight format', () => {
     writeStudioWeightsDir(dir, written);
     const fromDir = readStudioWeightsDir(dir);
     expectSameStateDict(id, fromDir.id);
-    const files: Record<string, Uint8Array> = {
-      'https://example.test/models/small/model.json': readFileSync(join(dir, 'model.json')),
-      'https://example.test/models/small/weights.bin': readFileSync(join(dir, 'weights.bin')),
+    const files: Record<string, Uint8Array<ArrayBuffer>> = {
+      'https://example.test/models/small/model.json': new Uint8Array(readFileSync(join(dir, 'model.json'))),
+      'https://example.test/models/small/weights.bin': new Uint8Array(readFileSync(join(dir, 'weights.bin'))),
     };
     const fakeFetch = (async (u: URL | RequestInfo) => {
       const body = files[String(u)];
@@ -129,7 +129,7 @@ describe('manifest validation', () => {
     expect(bad((m) => (m.weights.file = '../etc/passwd'))).toThrow('manifest.weights.file "../etc/passwd" is not a plain file name');
     expect(() => readStudioWeights(written.manifest, written.bin.subarray(16))).toThrow(`weights.bin has ${written.bin.length - 16} bytes, the manifest says ${written.bin.length}`);
     const flipped = written.bin.slice();
-    flipped[1000] ^= 1;
+    flipped[1000] = flipped[1000]! ^ 1;
     expect(() => readStudioWeights(written.manifest, flipped)).toThrow(/weights.bin sha256 is [0-9a-f]{64}, the manifest says/);
     expect(() => readStudioWeights(written.manifest, flipped, { verifyHash: false })).not.toThrow();
   });
