@@ -1,0 +1,104 @@
+/**
+ * Mean-head constants and their identity-dependent variants. `BASE` holds the mean head (fitted so
+ * that the 65 mean anchors lie on its surface, see `scripts`-free fit in tests/unit/synth-head.test.ts
+ * and the numbers in the report); `shapeFor` turns identity parameters into the primitive
+ * placements that `NeutralHead` composes. Units: model space (1 = 25 cm), y up, face towards +z.
+ */
+import type { ParamValues } from './params.ts';
+
+export const BASE = {
+  // cranium ellipsoid
+  crCy: 0.1278, crCz: -0.2099, crRx: 0.3034, crRy: 0.3918, crRz: 0.3934,
+  // hair cap: thickness (mean), hairline plane through (0, hlY, hlZ) rising with slope hlS towards the front
+  hairT: 0.028, hlY: 0.319, hlZ: 0.1, hlS: 0.899,
+  // face ellipsoid
+  fcCy: -0.0306, fcCz: -0.0003, fcRx: 0.2456, fcRy: 0.3734, fcRz: 0.1772,
+  // jaw: round cones from the jaw angles to the chin sides
+  jaX: 0.2049, jaY: -0.1735, jaZ: -0.0405, jaR: 0.049, jcX: 0.0356, jcY: -0.3346, jcZ: 0.0849, jcR: 0.053,
+  // chin ellipsoid
+  chCy: -0.3582, chCz: 0.0762, chRx: 0.0752, chRy: 0.0554, chRz: 0.0453,
+  // cheeks
+  ckX: 0.1216, ckY: -0.0503, ckZ: 0.0703, ckRx: 0.0929, ckRy: 0.0995, ckRz: 0.0758,
+  // brow ridge
+  brCy: 0.1687, brCz: 0.1012, brRx: 0.1838, brRy: 0.0599, brRz: 0.1004,
+  // nose: bridge round cone (top → mid), tip sphere, nostril wings
+  ntY: 0.0847, ntZ: 0.178, ntR: 0.0199, nmY: -0.03, nmZ: 0.2465, nmR: 0.022,
+  tipY: -0.0449, tipZ: 0.2513, tipR: 0.033, alX: 0.0399, alY: -0.0846, alZ: 0.1775, alR: 0.0298,
+  // muzzle (the maxilla/mandible bulge behind the lips)
+  muCy: -0.184, muCz: 0.1257, muRx: 0.0988, muRy: 0.1008, muRz: 0.1045,
+  // lips around the mouth line y = ym
+  ym: -0.205, ulDy: 0.02, ulZ: 0.1774, ulRx: 0.082, ulRy: 0.022, ulRz: 0.04,
+  llDy: -0.024, llZ: 0.165, llRx: 0.072, llRy: 0.025, llRz: 0.036,
+  slitZ: 0.2, slitRx: 0.08, slitRy: 0.0035, slitRz: 0.1,
+  cavZ: 0.075, cavRx: 0.07, cavRy: 0.045, cavRz: 0.1,
+  // eyes
+  eyX: 0.1238, eyY: 0.0737, eyZ: 0.1019, eyR: 0.048, lidT: 0.007,
+  skDy: 0.008, skDz: 0.055, skRx: 0.068, skRy: 0.048, skRz: 0.05,
+  opDy: 0, opDz: 0.012, opRx: 0.052, opRy: 0.021, opRz: 0.03,
+  // ears
+  eaX: 0.2805, eaY: 0.015, eaZ: -0.1203, eaRx: 0.022, eaRy: 0.11, eaRz: 0.06,
+  // neck (elliptic cylinder) and nape
+  nkZ: -0.2334, nkRx: 0.2159, nkRz: 0.1766, nkTop: -0.1, nkBottom: -0.8,
+  npCy: -0.5972, npCz: -0.3085, npRx: 0.3631, npRy: 0.3055, npRz: 0.1731,
+  // blend radii
+  kHead: 0.1, kJaw: 0.06, kCheek: 0.06, kBrow: 0.05, kNose: 0.02, kMuzzle: 0.04, kLip: 0.015, kEar: 0.015, kNeck: 0.1,
+  // jaw hinge (axis along x through (y, z)) and maximal rotation
+  jpY: -0.3, jpZ: -0.35, jawMax: 0.2,
+};
+
+export type BaseShape = typeof BASE;
+
+/** The mean head moved by identity parameters; same keys as BASE plus per-identity extras. */
+export interface Shape extends BaseShape {
+  earAngle: number;
+}
+
+const v = (p: ParamValues, k: string): number => p[k] ?? 0;
+
+export function shapeFor(identity: ParamValues, base: BaseShape = BASE): Shape {
+  const s: Shape = { ...base, earAngle: 0.15 };
+  const hw = 1 + 0.06 * v(identity, 'headWidth');
+  const hl = 1 + 0.06 * v(identity, 'headLength');
+  const hh = 1 + 0.05 * v(identity, 'headHeight');
+  s.crRx *= hw; s.fcRx *= hw; s.eaX = base.eaX + (hw - 1) * base.crRx; s.nkRx *= 1;
+  s.ckX *= hw;
+  s.crRz *= hl; s.crCz = base.crCz - (hl - 1) * base.crRz * 0.5;
+  s.crRy *= hh; s.crCy = base.crCy + (hh - 1) * base.crRy * 0.5;
+  // lower face
+  const fl = -0.03 * v(identity, 'faceLength');
+  for (const k of ['jcY', 'chCy', 'muCy', 'ym'] as const) s[k] = base[k] + fl;
+  s.jaY = base.jaY + fl * 0.5;
+  s.fcRy = base.fcRy - fl * 0.5; s.fcCy = base.fcCy + fl * 0.5;
+  s.jaX = base.jaX * hw + 0.03 * v(identity, 'jawWidth');
+  const cp = 0.025 * v(identity, 'chinProtrusion');
+  s.chCz = base.chCz + cp; s.jcZ = base.jcZ + cp * 0.7;
+  const cf = 1 + 0.15 * v(identity, 'cheekFullness');
+  s.ckRx *= cf; s.ckRy *= cf; s.ckRz *= cf;
+  // nose
+  const nl = -0.025 * v(identity, 'noseLength');
+  s.tipY = base.tipY + nl; s.nmY = base.nmY + nl * 0.8; s.alY = base.alY + nl * 0.6;
+  const nw = v(identity, 'noseWidth');
+  s.alX = base.alX + 0.012 * nw; s.alR = base.alR * (1 + 0.15 * nw);
+  const np = 0.025 * v(identity, 'noseProjection');
+  s.tipZ = base.tipZ + np; s.nmZ = base.nmZ + np; s.ntZ = base.ntZ + np * 0.3;
+  // eyes and brows
+  s.eyX = base.eyX * hw + 0.012 * v(identity, 'eyeSpacing');
+  const es = 1 + 0.15 * v(identity, 'eyeSize');
+  s.opRx *= es; s.opRy *= es;
+  s.brCz = base.brCz + 0.015 * v(identity, 'browRidge');
+  // ears
+  const ea = 1 + 0.15 * v(identity, 'earSize');
+  s.eaRy *= ea; s.eaRz *= ea; s.eaRx *= Math.sqrt(ea);
+  s.earAngle = 0.15 + 0.15 * v(identity, 'earProtrusion');
+  // lips
+  const lf = 1 + 0.2 * v(identity, 'lipFullness');
+  s.ulRy *= lf; s.ulRz *= lf; s.llRy *= lf; s.llRz *= lf;
+  s.ulZ = base.ulZ + (lf - 1) * 0.01; s.llZ = base.llZ + (lf - 1) * 0.01;
+  const mw = 1 + 0.12 * v(identity, 'mouthWidth');
+  s.ulRx *= mw; s.llRx *= mw; s.slitRx *= mw; s.cavRx *= mw; s.muRx *= mw;
+  // neck and hair
+  const nk = 1 + 0.1 * v(identity, 'neckWidth');
+  s.nkRx = base.nkRx * nk; s.nkRz = base.nkRz * nk; s.npRx *= nk;
+  s.hairT = 0.006 + 0.044 * (identity.hairVolume ?? 0.5);
+  return s;
+}
