@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { main } from '../../src/cli/main.ts';
+import { readConfigFile } from '../../src/cli/commands/import.ts';
 import { readStudioWeightsDir } from '../../src/cli/studio-weights.ts';
 import { convertCheckpoint } from '../../src/nphm/weights/convert-checkpoint.ts';
 import { monoNphmStateDictShapes } from '../../src/nphm/weights/mononphm-shapes.ts';
@@ -52,6 +53,45 @@ describe('MonoNPHM shapes from the config', () => {
     expect(e.ex.get('defDeepSDF.lin3.weight')).toEqual([400, 519]);
     expect(e.ex.get('compressor.0.weight')).toEqual([16, 2371]);
     expect(e.id.get('aggr_app.layers.0.layers.0.weight')).toEqual([200, 112]);
+  });
+
+  it('read from a configs.yaml laid out like the original training template (comments, extra sections)', () => {
+    const dir = mkdtempSync(join(tmp, 'yaml-'));
+    const path = join(dir, 'configs.yaml');
+    writeFileSync(
+      path,
+      [
+        'decoder:',
+        '  decoder_nloc: 65 # anchors',
+        '  ex:',
+        '    hidden_dim: 400 # width',
+        '    lat_dim_ex: 100',
+        '    lat_dim_id: 16',
+        '    mode: compress',
+        '    nhyper: 2',
+        '    nlayers: 6',
+        '  id:',
+        '    gnn: {hidden_dim_app: 200, hidden_dim_geo: 200, nfreq_bands_app: 0, nfreq_bands_geo: 0, nlayers_app: 4, nlayers_geo: 4}',
+        '    head: {hidden_dim_app: 128, nlayers_geo: 2}',
+        '    lat_dim_glob: 64',
+        '    lat_dim_loc_app: 32',
+        '    lat_dim_loc_geo: 32',
+        '    nloc: 65',
+        '    nneigh: 12',
+        '    nsymm_pairs: 30',
+        '    blend_std: 3.75',
+        'training:',
+        '  lambdas: {anchors: 7.5, reg_app_var: 0.0000003}',
+        '  lr: 0.0005',
+        '',
+      ].join('\n'),
+    );
+    const cfg = readConfigFile(path);
+    expect((cfg.training as { lambdas: { reg_app_var: number } }).lambdas.reg_app_var).toBe(3e-7);
+    const e = monoNphmStateDictShapes(cfg);
+    expect(e.id.get('mlp_pos.0.weight')).toEqual([64, 64]);
+    expect(e.id.get('deepSDFensemble.layers.35.layers.0.weight')).toEqual([200, 101]);
+    expect(e.ex.get('defDeepSDF.lin6.weight')).toEqual([5, 400]);
   });
 
   it('name a missing config key', () => {
