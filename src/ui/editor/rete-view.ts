@@ -1,0 +1,453 @@
+/**
+ * The rete canvas as a view of the graph document. Gestures (connect, drag a wire off, move nodes)
+ * are turned into domain commands on the studio; the document is then reconciled into rete. Rete
+ * never changes the document by itself: its own connection adds/removes are refused unless the
+ * reconciler asked for them.
+ */
+import { ClassicPreset, NodeEditor, type GetSchemes } from 'rete';
+import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
+
+interface SelectorEntity {
+  label: string;
+  id: string;
+  unselect(): void | Promise<void>;
+  translate(dx: number, dy: number): void | Promise<void>;
+}
+import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 'rete-connection-plugin';
+import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
+import { Presets, SveltePlugin, type SvelteArea2D } from 'rete-svelte-plugin/5';
+import type { Component } from 'svelte';
+import { defaultParams } from '../../graph/params.ts';
+import { canConnect, isSocketType, type SocketType } from '../../graph/sockets.ts';
+import { portsOf, type NodeTypeDescription } from '../catalog.ts';
+import type { Command } from '../state/commands.ts';
+import { layeredLayout } from '../state/layout.ts';
+import type { Studio } from '../studio.svelte.ts';
+import CommentCard from './CommentCard.svelte';
+import NodeCard from './NodeCard.svelte';
+import SocketDot from './SocketDot.svelte';
+import Wire from './Wire.svelte';
+
+export const COMMENT_PREFIX = 'comment:';
+export const NODE_WIDTH = 220;
+
+export class StudioNode extends ClassicPreset.Node {
+  width = NODE_WIDTH;
+  height = 120;
+  override selected = false;
+  constructor(
+    readonly docId: string,
+    readonly kind: 'node' | 'comment',
+    readonly nodeType: string,
+    label: string,
+    readonly signature: string,
+  ) {
+    super(label);
+    this.id = kind === 'comment' ? COMMENT_PREFIX + docId : docId;
+  }
+}
+
+export class StudioConnection extends ClassicPreset.Connection<StudioNode, StudioNode> {
+  socketType = 'any';
+}
+
+type Schemes = GetSchemes<StudioNode, StudioConnection>;
+type AreaExtra = SvelteArea2D<Schemes> | MinimapExtra;
+
+/** Rete ids → document ids (comments carry a prefix so they never collide with nodes). */
+export const toDocId = (reteId: string) => (reteId.startsWith(COMMENT_PREFIX) ? reteId.slice(COMMENT_PREFIX.length) : reteId);
+
+class NotifyingSelector extends AreaExtensions.Selector<SelectorEntity> {
+  constructor(private readonly changed: () => void) {
+    super();
+  }
+  override async add(entity: SelectorEntity, accumulate: boolean) {
+    await super.add(entity, accumulate);
+    this.changed();
+  }
+  override async remove(entity: Pick<SelectorEntity, 'label' | 'id'>) {
+    await super.remove(entity);
+    this.changed();
+  }
+  override async unselectAll() {
+    await super.unselectAll();
+    this.changed();
+  }
+}
+
+export interface PaletteRequest {
+  /** Position in the canvas container, in CSS pixels. */
+  screen: { x: number; y: number };
+  title: string;
+  filter?: (d: NodeTypeDescription) => boolean;
+  pick: (d: NodeTypeDescription) => void;
+}
+
+export interface ReteView {
+  destroy(): void;
+  reconcile(reset?: boolean): Promise<void>;
+  editor: NodeEditor<Schemes>;
+  area: AreaPlugin<Schemes, AreaExtra>;
+}
+
+export async function createReteView(container: HTMLElement, studio: Studio, openPalette: (req: PaletteRequest | null) => void): Promise<ReteView> {
+  const editor = new NodeEditor<Schemes>();
+  const area = new AreaPlugin<Schemes, AreaExtra>(container);
+  const connection = new ConnectionPlugin<Schemes, AreaExtra>();
+  const render = new SveltePlugin<Schemes, AreaExtra>();
+  const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
+
+  const allowAdd = new Set<string>();
+  const allowRemove = new Set<string>();
+  const allowMove = new Set<string>();
+  const modifiers = { accumulate: false };
+  const onPointerDown = (e: PointerEvent) => (modifiers.accumulate = e.ctrlKey || e.metaKey || e.shiftKey);
+  window.addEventListener('pointerdown', onPointerDown, true);
+
+  const selector = new NotifyingSelector(() => queueMicrotask(syncSelection));
+  const selectable = AreaExtensions.selectableNodes(area, selector, { accumulating: { active: () => modifiers.accumulate } });
+  function syncSelection() {
+    const ids = [...selector.entities.values()].filter((e) => e.label === 'node').map((e) => e.id);
+    if (ids.length !== studio.selected.length || ids.some((id, i) => id !== studio.selected[i])) studio.selected = ids;
+  }
+  AreaExtensions.simpleNodesOrder(area);
+
+  render.addPreset(
+    Presets.classic.setup({
+      customize: {
+        node: (ctx) => ((ctx.payload as StudioNode).kind === 'comment' ? CommentCard : NodeCard) as unknown as never,
+        socket: () => SocketDot as unknown as never,
+        connection: () => Wire as unknown as never,
+      },
+    }) as never,
+  );
+  render.addPreset(Presets.minimap.setup({ size: 180 }) as never);
+
+  connection.addPreset(() =>
+    new ClassicFlow({
+      canMakeConnection: (from: SocketData, to: SocketData) => Boolean(getSourceTarget(from, to)),
+      makeConnection: (from: SocketData, to: SocketData) => tryConnect(from, to),
+    }),
+  );
+
+  editor.use(area);
+  area.use(connection);
+  area.use(render);
+  area.use(minimap);
+
+  // ---- gestures → commands ----
+
+  let refusedAt = 0;
+  function portType(nodeId: string, side: 'input' | 'output', key: string): string {
+    const n = editor.getNode(nodeId);
+    const port = side === 'input' ? n?.inputs[key] : n?.outputs[key];
+    return port?.socket.name ?? 'any';
+  }
+
+  function tryConnect(a: SocketData, b: SocketData): boolean {
+    const st = getSourceTarget(a, b);
+    if (!st) return false;
+    const source = st[0]!, target = st[1]!;
+    if (source.nodeId === target.nodeId) {
+      refusedAt = Date.now();
+      studio.hint('A node cannot feed itself', 'warn');
+      return false;
+    }
+    const outType = portType(source.nodeId, 'output', source.key);
+    const inType = portType(target.nodeId, 'input', target.key);
+    const ok = isSocketType(outType) && isSocketType(inType) ? canConnect(outType, inType) : { ok: false as const, reason: `unknown socket type` };
+    if (!ok.ok) {
+      refusedAt = Date.now();
+      flashRefused(target.element);
+      studio.hint(`Cannot connect ${source.nodeId}.${source.key} → ${target.nodeId}.${target.key}: ${ok.reason}`, 'warn');
+      return false;
+    }
+    const cmd = studio.editor.connectCommand({ node: source.nodeId, port: source.key }, { node: target.nodeId, port: target.key });
+    if (cmd && studio.dispatch(cmd, `connect ${source.nodeId} → ${target.nodeId}`)) return true;
+    refusedAt = Date.now();
+    return false;
+  }
+
+  function flashRefused(el: HTMLElement) {
+    const card = el.closest('[data-testid="node"]');
+    card?.classList.add('refused');
+    setTimeout(() => card?.classList.remove('refused'), 900);
+  }
+
+  editor.addPipe((ctx) => {
+    if (ctx.type === 'connectioncreate') {
+      if (!allowAdd.delete(ctx.data.id)) return undefined;
+    } else if (ctx.type === 'connectionremove') {
+      if (!allowRemove.delete(ctx.data.id)) {
+        // A wire dragged off its input: the document decides, the reconciler removes it.
+        studio.dispatch({ kind: 'removeEdges', ids: [ctx.data.id] }, 'disconnect');
+        return undefined;
+      }
+    }
+    return ctx;
+  });
+
+  connection.addPipe((ctx) => {
+    if (ctx.type === 'connectiondrop' && !ctx.data.created && !ctx.data.socket && Date.now() - refusedAt > 300 && !studio.readOnly) {
+      const initial = ctx.data.initial;
+      const type = portType(initial.nodeId, initial.side, initial.key) as SocketType;
+      const at = { ...area.area.pointer };
+      const rect = container.getBoundingClientRect();
+      const t = area.area.transform;
+      openPalette({
+        screen: { x: at.x * t.k + t.x, y: at.y * t.k + t.y },
+        title: initial.side === 'output' ? `Nodes taking a ${type}` : `Nodes producing a ${type}`,
+        filter: (d) =>
+          initial.side === 'output'
+            ? Object.values(d.inputs).some((i) => isSocketType(type) && canConnect(type, i.type).ok)
+            : Object.values(d.outputs).some((o) => isSocketType(type) && canConnect(o.type, type).ok),
+        pick: (d) => addNodeAt(d, at, initial),
+      });
+      void rect;
+    }
+    return ctx;
+  });
+
+  area.addPipe((ctx) => {
+    if (ctx.type === 'nodetranslate') {
+      if (studio.readOnly && !allowMove.has(ctx.data.id)) return undefined;
+    } else if (ctx.type === 'nodetranslated') {
+      allowMove.delete(ctx.data.id);
+    } else if (ctx.type === 'nodedragged') {
+      commitMoves();
+    } else if (ctx.type === 'contextmenu') {
+      ctx.data.event.preventDefault();
+      ctx.data.event.stopPropagation();
+      if (ctx.data.context === 'root' && !studio.readOnly) {
+        const at = { ...area.area.pointer };
+        const rect = container.getBoundingClientRect();
+        openPalette({ screen: { x: ctx.data.event.clientX - rect.left, y: ctx.data.event.clientY - rect.top }, title: 'Add a node', pick: (d) => addNodeAt(d, at) });
+      }
+      return undefined;
+    }
+    return ctx;
+  });
+
+  function commitMoves() {
+    const doc = studio.editor.doc;
+    const moves: { id: string; x: number; y: number }[] = [];
+    for (const [reteId, view] of area.nodeViews) {
+      const node = editor.getNode(reteId);
+      if (!node) continue;
+      const cur = node.kind === 'comment' ? doc.ui.comments.find((c) => c.id === node.docId) : doc.ui.nodes[node.docId];
+      const { x, y } = view.position;
+      if (!cur || Math.abs(cur.x - x) > 0.5 || Math.abs(cur.y - y) > 0.5) moves.push({ id: node.docId, x: Math.round(x), y: Math.round(y) });
+    }
+    if (moves.length) studio.dispatch({ kind: 'moveNodes', moves }, moves.length > 1 ? `move ${moves.length} nodes` : `move ${moves[0]!.id}`);
+  }
+
+  function addNodeAt(d: NodeTypeDescription, at: { x: number; y: number }, wireFrom?: SocketData) {
+    const id = studio.editor.newNodeId(d.type);
+    const cmds: Command[] = [{ kind: 'addNodes', nodes: [{ node: { id, type: d.type, typeVersion: d.typeVersion, params: defaultParams(d.params) }, layout: { x: Math.round(at.x), y: Math.round(at.y) } }], edges: [] }];
+    if (wireFrom) {
+      const type = portType(wireFrom.nodeId, wireFrom.side, wireFrom.key);
+      if (wireFrom.side === 'output') {
+        const port = Object.entries(d.inputs).find(([, i]) => isSocketType(type) && canConnect(type, i.type).ok)?.[0];
+        if (port) cmds.push({ kind: 'addEdges', edges: [{ id: studio.editor.newEdgeId(), from: { node: wireFrom.nodeId, port: wireFrom.key }, to: { node: id, port } }] });
+      } else {
+        const port = Object.entries(d.outputs).find(([, o]) => isSocketType(type) && canConnect(o.type, type).ok)?.[0];
+        if (port) {
+          const existing = studio.editor.doc.edges.find((e) => e.to.node === wireFrom.nodeId && e.to.port === wireFrom.key);
+          if (existing) cmds.push({ kind: 'removeEdges', ids: [existing.id] });
+          cmds.push({ kind: 'addEdges', edges: [{ id: studio.editor.newEdgeId(), from: { node: id, port }, to: { node: wireFrom.nodeId, port: wireFrom.key } }] });
+        }
+      }
+    }
+    if (studio.dispatch(cmds.length === 1 ? cmds[0] : { kind: 'batch', commands: cmds }, `add ${d.title}`)) void reconcile().then(() => select([id]));
+  }
+
+  // ---- document → rete ----
+
+  let chain: Promise<void> = Promise.resolve();
+  function reconcile(reset = false): Promise<void> {
+    chain = chain.then(() => doReconcile(reset)).catch((e) => console.error('reconcile failed', e));
+    return chain;
+  }
+
+  async function doReconcile(reset: boolean) {
+    const doc = studio.editor.doc;
+    const catalog = studio.catalog;
+    if (reset) {
+      await selector.unselectAll();
+      for (const c of editor.getConnections()) {
+        allowRemove.add(c.id);
+        await editor.removeConnection(c.id);
+      }
+      for (const n of editor.getNodes()) await editor.removeNode(n.id);
+    }
+    const wantNodes = new Map<string, { sig: string; make: () => StudioNode; pos: { x: number; y: number }; label: string }>();
+    doc.nodes.forEach((n, i) => {
+      const info = catalog.get(n.type);
+      const ports = portsOf(n, info, doc.edges);
+      const sig = `${n.type}|${ports.inputs.map((p) => `${p.key}:${p.type}`).join(',')}|${ports.outputs.map((p) => `${p.key}:${p.type}`).join(',')}`;
+      const label = n.label ?? info?.title ?? n.type;
+      wantNodes.set(n.id, {
+        sig,
+        label,
+        pos: doc.ui.nodes[n.id] ?? { x: (i % 5) * 300, y: Math.floor(i / 5) * 220 },
+        make: () => {
+          const node = new StudioNode(n.id, 'node', n.type, label, sig);
+          for (const p of ports.inputs) node.addInput(p.key, new ClassicPreset.Input(new ClassicPreset.Socket(p.type), p.key));
+          for (const p of ports.outputs) node.addOutput(p.key, new ClassicPreset.Output(new ClassicPreset.Socket(p.type), p.key));
+          node.height = 56 + 26 * Math.max(ports.inputs.length, ports.outputs.length) + (info && 'preview' in info ? 0 : 0);
+          return node;
+        },
+      });
+    });
+    for (const c of doc.ui.comments) {
+      const id = COMMENT_PREFIX + c.id;
+      if (wantNodes.has(id)) continue;
+      wantNodes.set(id, {
+        sig: 'comment',
+        label: c.text,
+        pos: { x: c.x, y: c.y },
+        make: () => {
+          const node = new StudioNode(c.id, 'comment', 'comment', c.text, 'comment');
+          node.width = c.width ?? 240;
+          node.height = c.height ?? 110;
+          return node;
+        },
+      });
+    }
+    const wantEdges = new Map(doc.edges.map((e) => [e.id, e]));
+
+    // 1. connections that are gone or changed
+    for (const c of editor.getConnections()) {
+      const e = wantEdges.get(c.id);
+      const want = e && wantNodes.get(e.from.node)?.sig === editor.getNode(c.source)?.signature && wantNodes.get(e.to.node)?.sig === editor.getNode(c.target)?.signature;
+      if (!e || !want || c.source !== e.from.node || c.sourceOutput !== e.from.port || c.target !== e.to.node || c.targetInput !== e.to.port) {
+        allowRemove.add(c.id);
+        await editor.removeConnection(c.id);
+      }
+    }
+    // 2. nodes that are gone or changed shape
+    for (const n of editor.getNodes()) {
+      const want = wantNodes.get(n.id);
+      if (!want || want.sig !== n.signature) {
+        if (selector.isSelected({ id: n.id, label: 'node' })) await selectable.unselect(n.id);
+        for (const c of editor.getConnections().filter((c) => c.source === n.id || c.target === n.id)) {
+          allowRemove.add(c.id);
+          await editor.removeConnection(c.id);
+        }
+        await editor.removeNode(n.id);
+      }
+    }
+    // 3. new nodes, labels, positions
+    for (const [id, want] of wantNodes) {
+      let node = editor.getNode(id);
+      if (!node) {
+        node = want.make();
+        await editor.addNode(node);
+      } else if (node.label !== want.label) {
+        node.label = want.label;
+        await area.update('node', id);
+      }
+      const view = area.nodeViews.get(id);
+      if (view && (view.position.x !== want.pos.x || view.position.y !== want.pos.y)) {
+        allowMove.add(id);
+        await area.translate(id, want.pos);
+      }
+    }
+    // 4. new connections
+    for (const e of doc.edges) {
+      if (editor.getConnection(e.id)) continue;
+      const src = editor.getNode(e.from.node), dst = editor.getNode(e.to.node);
+      if (!src?.outputs[e.from.port] || !dst?.inputs[e.to.port]) continue;
+      const c = new StudioConnection(src, e.from.port, dst, e.to.port);
+      c.id = e.id;
+      c.socketType = src.outputs[e.from.port]!.socket.name;
+      allowAdd.add(e.id);
+      await editor.addConnection(c);
+    }
+  }
+
+  // ---- actions used by the toolbar and shortcuts ----
+
+  async function select(ids: string[]) {
+    await selector.unselectAll();
+    for (const id of ids) {
+      const reteId = editor.getNode(id) ? id : COMMENT_PREFIX + id;
+      if (editor.getNode(reteId)) await selectable.select(reteId, true);
+    }
+    syncSelection();
+  }
+
+  function zoomToFit() {
+    const nodes = editor.getNodes();
+    if (nodes.length) void AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
+  }
+
+  function arrange() {
+    const doc = studio.editor.doc;
+    const ids = doc.nodes.map((n) => n.id);
+    const size = (id: string) => {
+      const el = area.nodeViews.get(id)?.element;
+      return { width: el?.offsetWidth || NODE_WIDTH, height: el?.offsetHeight || 150 };
+    };
+    const pos = layeredLayout({ ids, edges: doc.edges.map((e) => [e.from.node, e.to.node] as const), size, current: (id) => doc.ui.nodes[id] });
+    const moves = [...pos].map(([id, p]) => ({ id, ...p })).filter((m) => doc.ui.nodes[m.id]?.x !== m.x || doc.ui.nodes[m.id]?.y !== m.y);
+    if (moves.length && studio.dispatch({ kind: 'moveNodes', moves }, 'auto-arrange')) void reconcile().then(zoomToFit);
+  }
+
+  function viewCenter() {
+    const t = area.area.transform;
+    return { x: (container.clientWidth / 2 - t.x) / t.k - NODE_WIDTH / 2, y: (container.clientHeight / 2 - t.y) / t.k - 60 };
+  }
+
+  function paletteAtPointerOrCenter(at?: { x: number; y: number }) {
+    const rect = container.getBoundingClientRect();
+    const t = area.area.transform;
+    const pos = at ? { x: (at.x - rect.left - t.x) / t.k, y: (at.y - rect.top - t.y) / t.k } : viewCenter();
+    const screen = at ? { x: at.x - rect.left, y: at.y - rect.top } : { x: container.clientWidth / 2 - 160, y: 80 };
+    openPalette({ screen, title: 'Add a node', pick: (d) => addNodeAt(d, pos) });
+  }
+
+  function selectedDocIds() {
+    return studio.selected.map(toDocId);
+  }
+
+  studio.view = {
+    zoomToFit,
+    arrange,
+    openPalette: paletteAtPointerOrCenter,
+    select: (ids) => void select(ids),
+    addComment: () => {
+      const id = studio.editor.newCommentId();
+      const at = viewCenter();
+      if (studio.dispatch({ kind: 'addComments', comments: [{ id, text: 'Double-click to edit this note', x: Math.round(at.x), y: Math.round(at.y), width: 240, height: 110 }] }, 'add comment'))
+        void reconcile().then(() => select([id]));
+    },
+    deleteSelection: () => {
+      const ids = selectedDocIds();
+      if (studio.dispatch(studio.editor.deleteCommand(ids), ids.length > 1 ? `delete ${ids.length} items` : `delete ${ids[0]}`)) studio.selected = [];
+    },
+    duplicateSelection: () => {
+      const pasted = studio.editor.pasteCommand(studio.editor.copy(selectedDocIds()), { x: 40, y: 40 });
+      if (pasted && studio.dispatch(pasted.cmd, 'duplicate')) void reconcile().then(() => select(pasted.ids));
+    },
+  };
+
+  const unsubscribe = studio.editor.subscribe((c) => void reconcile(c.reset).then(() => c.reset && zoomToFit()));
+  await reconcile(true);
+  zoomToFit();
+
+  return {
+    editor,
+    area,
+    reconcile,
+    destroy() {
+      unsubscribe();
+      window.removeEventListener('pointerdown', onPointerDown, true);
+      area.destroy();
+      studio.view = undefined;
+    },
+  };
+}
+
+/** A Svelte component type accepted by rete's presets. */
+export type AnyComponent = Component<Record<string, unknown>>;

@@ -1,0 +1,435 @@
+/**
+ * The studio controller: the editor state (document + undo log), the compute worker, and the
+ * reactive view of what the worker reports (node states, previews, run progress). Components read
+ * the `$state` fields; every change to the document goes through `dispatch`.
+ */
+import { emptyGraph, type GraphDocument } from '../graph/document.ts';
+import { hasErrors, type Problem } from '../graph/problems.ts';
+import type { Artifact, EngineEvent, NodeState, RunSummary } from '../graph/runtime-types.ts';
+import { serializeGraph } from '../graph/serialize.ts';
+import type { Preview } from '../nodes/preview.ts';
+import { ComputeClient, WorkerStopped } from '../workers/client.ts';
+import type { ComputeInfo } from '../workers/compute-service.ts';
+import { Catalog } from './catalog.ts';
+import type { Command } from './state/commands.ts';
+import { EditorState, type Change, type DispatchOptions } from './state/editor-state.ts';
+import { idbDelete, idbGet, idbSet } from './state/idb.ts';
+import { decodeShare, encodeShare } from './state/share.ts';
+
+/** The examples shipped in `graphs/`, bundled as text. */
+const EXAMPLES = import.meta.glob(['/graphs/*.graph.json', '/graphs/test/*.graph.json'], { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+/** The graph opened on first start: the interpolation demo when present, else the tensor smoke test. */
+const DEFAULT_GRAPHS = ['/graphs/interpolation.graph.json', '/graphs/test/tensor-smoke.graph.json'];
+
+const AUTOSAVE_KEY = 'autosave';
+const AUTOSAVE_MS = 400;
+const AUTORUN_MS = 350;
+
+export interface RunView {
+  running: boolean;
+  stopping: boolean;
+  nodes: string[];
+  startedAt: number;
+  summary?: RunSummary;
+}
+
+export interface Hint {
+  text: string;
+  kind: 'info' | 'warn' | 'error';
+  id: number;
+}
+
+export interface LoadReport {
+  source: string;
+  problems: Problem[];
+  /** The file was refused (the current graph was kept). */
+  refused: boolean;
+}
+
+interface Autosaved {
+  text: string;
+  fileName: string;
+  savedAt: number;
+}
+
+export class Studio {
+  readonly editor = new EditorState(emptyGraph('untitled', 'Untitled'));
+  client: ComputeClient | undefined;
+
+  catalog = $state.raw(new Catalog([]));
+  ready = $state(false);
+  docVersion = $state(0);
+  states = $state.raw<Record<string, NodeState>>({});
+  previews = $state.raw<Record<string, Preview>>({});
+  logs = $state.raw<Record<string, string[]>>({});
+  artifacts = $state.raw<Record<string, Artifact[]>>({});
+  selected = $state.raw<string[]>([]);
+  problems = $state.raw<Problem[]>([]);
+  loadReport = $state.raw<LoadReport | null>(null);
+  run = $state.raw<RunView>({ running: false, stopping: false, nodes: [], startedAt: 0 });
+  backend = $state.raw<ComputeInfo | null>(null);
+  backendError = $state<string | null>(null);
+  hints = $state.raw<Hint[]>([]);
+  autoRun = $state(true);
+  readOnly = $state(false);
+  fileName = $state('untitled.graph.json');
+  savedAt = $state<number | null>(null);
+  /** Set by the rete view: actions that need the canvas (fit, arrange, palette). */
+  view: ViewActions | undefined;
+
+  private hintId = 0;
+  private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
+  private autoRunTimer: ReturnType<typeof setTimeout> | undefined;
+  private rerunAfter = false;
+  private sync: Promise<unknown> = Promise.resolve();
+  private pendingEvents: EngineEvent[] = [];
+  private eventFrame = 0;
+
+  constructor() {
+    this.editor.subscribe((c) => this.onChange(c));
+    try {
+      this.autoRun = localStorage.getItem('nphm.autoRun') !== 'false';
+    } catch {
+      // storage may be blocked; keep the default
+    }
+  }
+
+  get examples(): string[] {
+    return Object.keys(EXAMPLES).sort();
+  }
+
+  /** Starts the worker, fetches the catalog, and opens the first graph (share link, autosave, default). */
+  async start(): Promise<void> {
+    const client = (this.client = new ComputeClient({
+      onRestart: (reason) => this.hint(`Compute worker restarted: ${reason}`, 'warn'),
+    }));
+    client.onEvents((events) => this.onEvents(events));
+    client.info.then(
+      (info) => (this.backend = info),
+      (e) => (this.backendError = e instanceof Error ? e.message : String(e)),
+    );
+    const list = await client.call((api) => api.catalog());
+    this.catalog = new Catalog(list);
+    this.ready = true;
+    await this.openInitial();
+  }
+
+  private async openInitial(): Promise<void> {
+    const hash = location.hash;
+    if (hash.startsWith('#g=')) {
+      try {
+        const text = decodeShare(hash)!;
+        if (await this.loadText(text, 'shared link', { readOnly: true })) return;
+      } catch (e) {
+        this.loadReport = { source: 'shared link', refused: true, problems: [{ severity: 'error', path: '$', message: e instanceof Error ? e.message : String(e) }] };
+      }
+    }
+    try {
+      const saved = await idbGet<Autosaved>(AUTOSAVE_KEY);
+      if (saved && (await this.loadText(saved.text, 'autosave', { fileName: saved.fileName, keepQuiet: true }))) {
+        this.savedAt = saved.savedAt;
+        this.hint(`Restored your last session (${new Date(saved.savedAt).toLocaleTimeString()})`);
+        return;
+      }
+    } catch {
+      // no IndexedDB (private mode): start from the default graph
+    }
+    await this.openDefault();
+  }
+
+  async openDefault(): Promise<void> {
+    const path = DEFAULT_GRAPHS.find((p) => EXAMPLES[p]);
+    if (path) await this.openExample(path);
+  }
+
+  async openExample(path: string): Promise<boolean> {
+    const load = EXAMPLES[path];
+    if (!load) return false;
+    return this.loadText(await load(), path.split('/').pop()!, { fileName: path.split('/').pop()! });
+  }
+
+  /** Parses with the worker's catalog (migrations included); refuses files with errors. */
+  async loadText(text: string, source: string, opts: { readOnly?: boolean; fileName?: string; keepQuiet?: boolean } = {}): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    const result = await client.call((api) => api.parse(text));
+    if (!result.graph || hasErrors(result.problems)) {
+      this.loadReport = { source, problems: result.problems, refused: true };
+      return false;
+    }
+    this.loadReport = result.problems.length ? { source, problems: result.problems, refused: false } : null;
+    this.readOnly = opts.readOnly ?? false;
+    this.editor.readOnly = false;
+    this.fileName = opts.fileName ?? (source.endsWith('.json') ? source : `${result.graph.id}.graph.json`);
+    this.resetRuntime();
+    this.editor.load(result.graph, `open ${source}`);
+    this.editor.readOnly = this.readOnly;
+    if (!opts.keepQuiet && !opts.readOnly) this.hint(`Opened ${source}`);
+    return true;
+  }
+
+  newGraph(): void {
+    this.readOnly = false;
+    this.editor.readOnly = false;
+    this.fileName = 'untitled.graph.json';
+    this.loadReport = null;
+    this.resetRuntime();
+    this.editor.load(emptyGraph(`graph-${Date.now().toString(36)}`, 'Untitled'), 'new graph');
+  }
+
+  /** Leaves the read-only view of a shared graph: the graph becomes an ordinary, editable one. */
+  editCopy(): void {
+    this.readOnly = false;
+    this.editor.readOnly = false;
+    history.replaceState(null, '', location.pathname + location.search);
+    this.scheduleAutosave();
+    this.hint('You are editing your own copy of the shared graph');
+  }
+
+  private resetRuntime(): void {
+    this.states = {};
+    this.previews = {};
+    this.logs = {};
+    this.artifacts = {};
+    this.selected = [];
+  }
+
+  // ---- editing ----
+
+  dispatch(cmd: Command | undefined, label: string, opts?: DispatchOptions): boolean {
+    if (!cmd) return false;
+    if (this.readOnly) {
+      this.hint('This shared graph is read-only: choose “Edit a copy” to change it', 'warn');
+      return false;
+    }
+    try {
+      this.editor.dispatch(cmd, label, opts);
+      return true;
+    } catch (e) {
+      this.hint(`${label}: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      return false;
+    }
+  }
+
+  undo(): void {
+    if (!this.readOnly) this.editor.undo();
+  }
+  redo(): void {
+    if (!this.readOnly) this.editor.redo();
+  }
+
+  private onChange(c: Change): void {
+    this.docVersion = this.editor.version;
+    if (c.semantic) {
+      const graph = this.editor.snapshot();
+      this.sync = (this.client?.setGraph(graph) ?? Promise.resolve([]))
+        .then((problems) => {
+          if (this.editor.version === this.docVersion) this.problems = problems as Problem[];
+        })
+        .catch(() => undefined);
+      if (this.autoRun && !this.readOnly) this.scheduleAutoRun();
+    }
+    if (!this.readOnly) this.scheduleAutosave();
+  }
+
+  private scheduleAutosave(): void {
+    clearTimeout(this.autosaveTimer);
+    this.autosaveTimer = setTimeout(() => void this.autosaveNow(), AUTOSAVE_MS);
+  }
+
+  async autosaveNow(): Promise<void> {
+    if (this.readOnly) return;
+    const saved: Autosaved = { text: serializeGraph(this.editor.snapshot()), fileName: this.fileName, savedAt: Date.now() };
+    try {
+      await idbSet(AUTOSAVE_KEY, saved);
+      this.savedAt = saved.savedAt;
+    } catch {
+      // autosave is best effort
+    }
+  }
+
+  async clearAutosave(): Promise<void> {
+    await idbDelete(AUTOSAVE_KEY).catch(() => undefined);
+  }
+
+  setAutoRun(on: boolean): void {
+    this.autoRun = on;
+    try {
+      localStorage.setItem('nphm.autoRun', String(on));
+    } catch {
+      // ignore
+    }
+    if (on) this.scheduleAutoRun();
+  }
+
+  private scheduleAutoRun(): void {
+    clearTimeout(this.autoRunTimer);
+    this.autoRunTimer = setTimeout(() => {
+      if (this.run.running) this.rerunAfter = true;
+      else void this.runGraph(undefined, true);
+    }, AUTORUN_MS);
+  }
+
+  // ---- running ----
+
+  async runGraph(targets?: string[], auto = false): Promise<RunSummary | undefined> {
+    const client = this.client;
+    if (!client || this.run.running) return undefined;
+    if (this.editor.doc.nodes.length === 0) return undefined;
+    this.run = { running: true, stopping: false, nodes: targets ?? this.editor.doc.nodes.map((n) => n.id), startedAt: performance.now() };
+    try {
+      // The worker runs only once its backend is up (the first auto-run can come before that).
+      await client.info;
+      await this.sync;
+      const summary = await client.run(targets ? { targets } : {});
+      this.flushEvents();
+      this.run = { ...this.run, running: false, stopping: false, summary };
+      if (!auto && summary.failed.length) this.hint(`${summary.failed.length} node${summary.failed.length > 1 ? 's' : ''} failed: see the red cards`, 'error');
+      return summary;
+    } catch (e) {
+      this.flushEvents();
+      const stopped = e instanceof WorkerStopped;
+      if (stopped) this.markUnfinished('cancelled');
+      else this.hint(`Run failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      this.run = { ...this.run, running: false, stopping: false };
+      return undefined;
+    } finally {
+      if (this.rerunAfter) {
+        this.rerunAfter = false;
+        this.scheduleAutoRun();
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.client || !this.run.running) return;
+    this.rerunAfter = false;
+    clearTimeout(this.autoRunTimer);
+    this.run = { ...this.run, stopping: true };
+    const how = await this.client.stop();
+    if (how === 'restarted') {
+      this.markUnfinished('cancelled');
+      this.hint('Stopped: the worker did not yield in time and was restarted (results were cleared)', 'warn');
+    } else this.hint('Stopped');
+  }
+
+  private markUnfinished(status: 'cancelled'): void {
+    const next = { ...this.states };
+    for (const [id, s] of Object.entries(next)) if (s.status === 'running' || s.status === 'queued') next[id] = { status };
+    this.states = next;
+  }
+
+  /** Events arrive in batches from the worker; applying them once per frame keeps the page fluid. */
+  private onEvents(events: EngineEvent[]): void {
+    this.pendingEvents.push(...events);
+    this.eventFrame ||= requestAnimationFrame(() => this.flushEvents());
+  }
+
+  private flushEvents(): void {
+    if (this.eventFrame) cancelAnimationFrame(this.eventFrame);
+    this.eventFrame = 0;
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    if (!events.length) return;
+    let states: Record<string, NodeState> | undefined;
+    let previews: Record<string, Preview> | undefined;
+    let logs: Record<string, string[]> | undefined;
+    let artifacts: Record<string, Artifact[]> | undefined;
+    for (const e of events) {
+      switch (e.type) {
+        case 'state':
+          (states ??= { ...this.states })[e.nodeId] = e.state;
+          break;
+        case 'preview':
+          (previews ??= { ...this.previews })[e.nodeId] = e.payload as Preview;
+          break;
+        case 'log':
+          logs ??= { ...this.logs };
+          logs[e.nodeId] = [...(logs[e.nodeId] ?? []).slice(-49), e.message];
+          break;
+        case 'artifact':
+          artifacts ??= { ...this.artifacts };
+          artifacts[e.nodeId] = [...(artifacts[e.nodeId] ?? []).filter((a) => a.name !== e.artifact.name), e.artifact];
+          break;
+        case 'run-start':
+          this.run = { ...this.run, nodes: e.nodes };
+          break;
+        case 'run-end':
+          this.run = { ...this.run, summary: e.summary };
+          break;
+      }
+    }
+    if (states) this.states = states;
+    if (previews) this.previews = previews;
+    if (logs) this.logs = logs;
+    if (artifacts) this.artifacts = artifacts;
+  }
+
+  /** Overall progress of the current (or last) run in [0, 1]. */
+  progress(): number {
+    const ids = this.run.nodes;
+    if (!ids.length) return 0;
+    let sum = 0;
+    for (const id of ids) {
+      const s = this.states[id];
+      if (!s) continue;
+      if (s.status === 'done' || s.status === 'error' || s.status === 'blocked' || s.status === 'cancelled') sum += 1;
+      else if (s.status === 'running') sum += s.progress ?? 0;
+    }
+    return sum / ids.length;
+  }
+
+  // ---- files ----
+
+  serialize(): string {
+    return serializeGraph(this.editor.snapshot());
+  }
+
+  download(): void {
+    const blob = new Blob([this.serialize()], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = this.fileName.endsWith('.graph.json') ? this.fileName : `${this.fileName.replace(/\.json$/, '')}.graph.json`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  async openFile(file: File): Promise<boolean> {
+    if (file.size > 4 * 1024 * 1024) {
+      this.loadReport = { source: file.name, refused: true, problems: [{ severity: 'error', path: '$', message: `file is ${file.size} bytes; graph files are limited to 4 MB` }] };
+      return false;
+    }
+    return this.loadText(await file.text(), file.name, { fileName: file.name });
+  }
+
+  /** A link that carries the whole graph, or undefined when the graph is too large for a URL. */
+  shareLink(): string | undefined {
+    const hash = encodeShare(this.serialize());
+    return hash ? `${location.origin}${location.pathname}#${hash}` : undefined;
+  }
+
+  hint(text: string, kind: Hint['kind'] = 'info'): void {
+    const h = { text, kind, id: ++this.hintId };
+    this.hints = [...this.hints.slice(-3), h];
+    setTimeout(() => (this.hints = this.hints.filter((x) => x.id !== h.id)), kind === 'error' ? 8000 : 4000);
+  }
+
+  problemsOf(nodeId: string): Problem[] {
+    return this.problems.filter((p) => p.nodeId === nodeId);
+  }
+}
+
+export interface ViewActions {
+  zoomToFit(): void;
+  arrange(): void;
+  openPalette(at?: { x: number; y: number }): void;
+  select(ids: string[]): void;
+  addComment(): void;
+  deleteSelection(): void;
+  duplicateSelection(): void;
+}
+
+/** The page's one studio (rete mounts cards outside the App tree, so they cannot use context). */
+export const studio = new Studio();

@@ -1,0 +1,90 @@
+/**
+ * E2E harness: builds the studio (once per process), serves `dist/` with `vite preview` on a free
+ * 127.0.0.1 port in its own process group (killed as a group: killing npx alone leaves vite
+ * running), and drives Debian's chromium through playwright-core. No browser is downloaded.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SHOTS = join(ROOT, 'docs/screenshots');
+
+export function build(): void {
+  if (process.env.E2E_SKIP_BUILD === '1') return;
+  const r = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`vite build failed (${r.status})`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+export interface Served {
+  url: string;
+  stop(): void;
+}
+
+export async function serve(): Promise<Served> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/vite'), ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const stop = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return { url, stop };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stop();
+  throw new Error(`vite preview did not answer on ${url}`);
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+export async function openStudio(browser: Browser, url: string, opts: { context?: BrowserContext; hash?: string } = {}): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  const context = opts.context ?? (await browser.newContext({ viewport: { width: 1440, height: 860 }, acceptDownloads: true }));
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(url + (opts.hash ?? ''));
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+  return { page, context, errors };
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), scale: 'css' });
+}
+
+export const node = (page: Page, id: string) => page.locator(`[data-testid="node"][data-node-id="${id}"]`);
+export const socket = (page: Page, id: string, side: 'input' | 'output', port: string) =>
+  node(page, id).locator(`[data-testid="${side}-${port}"] [data-testid="${side}-socket"]`);
