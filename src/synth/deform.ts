@@ -37,8 +37,10 @@ export class ExpressionDeformation {
     this.s = shape;
     const e = (k: string): number => expr[k] ?? 0;
     this.jawTheta = e('jawOpen') * shape.jawMax;
-    this.closeL = e('eyeCloseL');
-    this.closeR = e('eyeCloseR');
+    // A fully shut lid would collapse the opening to a line, where B has no inverse (anchors on the
+    // eyeball could not be carried forwards); 0.98 leaves a gap below 0.2 mm.
+    this.closeL = Math.min(e('eyeCloseL'), 1) * 0.98;
+    this.closeR = Math.min(e('eyeCloseR'), 1) * 0.98;
     const list: number[] = [];
     const add = (cx: number, cy: number, cz: number, wx: number, wy: number, wz: number, dx: number, dy: number, dz: number, kind: number, amp: number) => {
       if (amp === 0) return;
@@ -49,13 +51,13 @@ export class ExpressionDeformation {
     for (const sg of [-1, 1]) {
       add(sg * s.ulRx * 0.95, ym, 0.15, 0.045, 0.04, 0.06, sg * 0.02, 0.025, -0.012, 0, e('smile'));
       add(sg * 0.12, -0.08, 0.12, 0.06, 0.05, 0.08, 0, 0.012, 0.005, 0, e('smile'));
-      add(sg * 0.1, 0.2, 0.15, 0.09, 0.06, 0.1, 0, 0.025, 0, 0, e('browRaise'));
-      add(sg * 0.045, 0.15, 0.19, 0.04, 0.035, 0.06, -sg * 0.01, -0.015, 0.003, 0, e('frown'));
-      add(sg * 0.13, -0.15, 0.1, 0.07, 0.07, 0.08, sg * 0.022, 0, 0.018, 0, e('cheekPuff'));
+      add(sg * 0.1, 0.165, 0.17, 0.1, 0.07, 0.12, 0, 0.025, 0, 2, e('browRaise'));
+      add(sg * 0.045, 0.15, 0.19, 0.04, 0.035, 0.06, -sg * 0.01, -0.015, 0.003, 2, e('frown'));
+      add(sg * 0.14, -0.17, 0.1, 0.07, 0.07, 0.09, sg * 0.03, 0, 0.015, 0, e('cheekPuff'));
       add(sg * 0.035, ym + 0.05, 0.19, 0.05, 0.035, 0.06, 0, 0.015, 0, 0, e('sneer'));
       add(sg * s.alX, s.alY, s.alZ, 0.03, 0.03, 0.04, 0, 0.008, 0, 0, e('sneer'));
     }
-    add(0, ym, 0.19, 0.08, 0.06, 0.06, 0, 0, 0.03, 1, e('pucker'));
+    add(0, ym, 0.19, 0.08, 0.07, 0.06, 0, 0, 0.035, 1, e('pucker'));
     add(0, ym, 0.17, 0.1, 0.07, 0.08, 0.02, 0, 0, 0, e('mouthSide'));
     this.bumps = Float64Array.from(list);
     this.nBumps = list.length / BUMP_STRIDE;
@@ -69,31 +71,60 @@ export class ExpressionDeformation {
       this.qx = x; this.qy = y; this.qz = z;
       return;
     }
-    // local bumps (weights evaluated at the posed point)
+    this.backwardLocal(x, y, z);
+    if (this.closeL > 0 || this.closeR > 0) this.backwardEyes(this.qx, this.qy, this.qz);
+    if (this.jawTheta > 0) this.jawRemap(this.qx, this.qy, this.qz);
+  }
+
+  /** The bump stage of B alone (weights evaluated at the posed point). */
+  backwardLocal(x: number, y: number, z: number): void {
     let px = x, py = y, pz = z;
     const b = this.bumps;
+    const s = this.s;
     for (let i = 0, o = 0; i < this.nBumps; i++, o += BUMP_STRIDE) {
       const ux = (x - b[o]!) * b[o + 3]!, uy = (y - b[o + 1]!) * b[o + 4]!, uz = (z - b[o + 2]!) * b[o + 5]!;
       const q = ux * ux + uy * uy + uz * uz;
       if (q > 16) continue;
-      const w = b[o + 10]! * Math.exp(-q);
-      if (b[o + 9] === 1) {
+      let w = b[o + 10]! * Math.exp(-q);
+      const kind = b[o + 9]!;
+      if (kind === 1) {
         // pucker: forwards and towards the mid-line
         px -= w * -0.3 * (x - b[o]!);
         pz -= w * b[o + 8]!;
-      } else {
-        px -= w * b[o + 6]!; py -= w * b[o + 7]!; pz -= w * b[o + 8]!;
+        continue;
       }
+      if (kind === 2) {
+        // brow bumps leave the eyeballs in place
+        const ex = (x < 0 ? -x : x) - s.eyX, ey = y - s.eyY, ez = z - s.eyZ;
+        w *= smoothstep(s.eyR + 0.004, s.eyR + 0.035, Math.sqrt(ex * ex + ey * ey + ez * ez));
+      }
+      px -= w * b[o + 6]!; py -= w * b[o + 7]!; pz -= w * b[o + 8]!;
     }
-    // eyelids
-    if (this.closeL > 0 && px > 0) { this.eyeRemap(px, py, pz, 1, this.closeL); px = this.qx; py = this.qy; pz = this.qz; }
-    if (this.closeR > 0 && px < 0) { this.eyeRemap(px, py, pz, -1, this.closeR); px = this.qx; py = this.qy; pz = this.qz; }
-    // jaw
-    if (this.jawTheta > 0) { this.jawRemap(px, py, pz); return; }
     this.qx = px; this.qy = py; this.qz = pz;
   }
 
-  private eyeRemap(x: number, y: number, z: number, side: number, c: number): void {
+  /** The eyelid stage of B alone. */
+  backwardEyes(x: number, y: number, z: number): void {
+    this.qx = x; this.qy = y; this.qz = z;
+    if (this.closeL > 0 && x > 0) this.eyeRemap(x, y, z, 1, this.closeL, false);
+    else if (this.closeR > 0 && x < 0) this.eyeRemap(x, y, z, -1, this.closeR, false);
+  }
+
+  /** Inverse of the eyelid stage, exact (the angle map is piecewise linear and keeps |x| and r). */
+  forwardEyes(x: number, y: number, z: number): void {
+    this.qx = x; this.qy = y; this.qz = z;
+    if (this.closeL > 0 && x > 0) this.eyeRemap(x, y, z, 1, this.closeL, true);
+    else if (this.closeR > 0 && x < 0) this.eyeRemap(x, y, z, -1, this.closeR, true);
+  }
+
+  /** The jaw stage of B alone (sets inJawGap). */
+  backwardJaw(x: number, y: number, z: number): void {
+    this.inJawGap = false;
+    if (this.jawTheta > 0) this.jawRemap(x, y, z);
+    else { this.qx = x; this.qy = y; this.qz = z; }
+  }
+
+  private eyeRemap(x: number, y: number, z: number, side: number, c: number, inverse: boolean): void {
     const s = this.s;
     this.qx = x; this.qy = y; this.qz = z;
     const lx = x * side - s.eyX, ly = y - s.eyY, lz = z - s.eyZ;
@@ -112,13 +143,18 @@ export class ExpressionDeformation {
     const pu = phiU + c * (phiM - phiU);
     const pl = phiL + c * (phiM - phiL);
     const phi = Math.atan2(ly, lz);
-    let pc = phi;
-    if (phi >= phiB && phi <= phiT) {
-      if (phi >= pu) pc = phiU + ((phi - pu) * (phiT - phiU)) / (phiT - pu);
-      else if (phi <= pl) pc = phiB + ((phi - phiB) * (phiL - phiB)) / (pl - phiB);
-      else pc = pu - pl > 1e-9 ? phiL + ((phi - pl) * (phiU - phiL)) / (pu - pl) : phiM;
+    // g(φ) = φ + w·(m(φ) − φ), m piecewise linear: (φB, pl, pu, φT) ↦ (φB, φL, φU, φT)
+    let d = 0;
+    if (phi > phiB && phi < phiT) {
+      const gl = pl + w * (phiL - pl), gu = pu + w * (phiU - pu);
+      const x0 = phiB, x1 = inverse ? gl : pl, x2 = inverse ? gu : pu;
+      const y1 = inverse ? pl : gl, y2 = inverse ? pu : gu;
+      let out: number;
+      if (phi <= x1) out = phiB + ((phi - x0) * (y1 - phiB)) / (x1 - x0);
+      else if (phi >= x2) out = y2 + ((phi - x2) * (phiT - y2)) / (phiT - x2);
+      else out = x2 - x1 > 1e-12 ? y1 + ((phi - x1) * (y2 - y1)) / (x2 - x1) : 0.5 * (y1 + y2);
+      d = out - phi;
     }
-    const d = w * (pc - phi);
     if (d === 0) return;
     const cs = Math.cos(d), sn = Math.sin(d);
     // rotate (ly, lz) by d about the eye's x-axis (positive = upwards)

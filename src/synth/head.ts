@@ -144,25 +144,35 @@ export class ProceduralHead {
   }
 
   /**
-   * Canonical → posed (the forward deformation), by Newton's method on B(x) = p with a numerical
-   * Jacobian. Writes into out[o..o+2]; returns the residual |B(x) − p|.
+   * Canonical → posed (the forward deformation D = B⁻¹), stage by stage: the jaw and the bumps by
+   * Newton's method with a numerical Jacobian, the eyelids exactly. Writes into out[o..o+2];
+   * returns the residual |B(x) − p|.
    */
   toPosed(px: number, py: number, pz: number, out: Float64Array | Float32Array, o = 0): number {
     const d = this.deform;
     if (d.isNeutral) { out[o] = px; out[o + 1] = py; out[o + 2] = pz; return 0; }
+    const t = scratchT;
+    this.invertStage(1, px, py, pz, t);
+    d.forwardEyes(t[0]!, t[1]!, t[2]!);
+    this.invertStage(0, d.qx, d.qy, d.qz, t);
+    out[o] = t[0]!; out[o + 1] = t[1]!; out[o + 2] = t[2]!;
+    d.backward(t[0]!, t[1]!, t[2]!);
+    return Math.hypot(d.qx - px, d.qy - py, d.qz - pz);
+  }
+
+  /** Solves stage(x) = p for x (stage 0: bumps, 1: jaw) into t. */
+  private invertStage(stage: 0 | 1, px: number, py: number, pz: number, t: Float64Array): void {
+    const d = this.deform;
+    const f = (x: number, y: number, z: number) => (stage === 0 ? d.backwardLocal(x, y, z) : d.backwardJaw(x, y, z));
     let x = px, y = py, z = pz;
-    const h = 1e-4;
-    let res = Infinity;
-    for (let it = 0; it < 40; it++) {
-      d.backward(x, y, z);
+    const h = 1e-5;
+    for (let it = 0; it < 50; it++) {
+      f(x, y, z);
       const rx = d.qx - px, ry = d.qy - py, rz = d.qz - pz;
-      res = Math.sqrt(rx * rx + ry * ry + rz * rz);
-      if (res < 1e-7) break;
-      // Jacobian columns by forward differences
-      d.backward(x + h, y, z); const a0 = (d.qx - px - rx) / h, a1 = (d.qy - py - ry) / h, a2 = (d.qz - pz - rz) / h;
-      d.backward(x, y + h, z); const b0 = (d.qx - px - rx) / h, b1 = (d.qy - py - ry) / h, b2 = (d.qz - pz - rz) / h;
-      d.backward(x, y, z + h); const c0 = (d.qx - px - rx) / h, c1 = (d.qy - py - ry) / h, c2 = (d.qz - pz - rz) / h;
-      // solve J·δ = r (Cramer), J = [a b c] as columns
+      if (Math.sqrt(rx * rx + ry * ry + rz * rz) < 1e-9) break;
+      f(x + h, y, z); const a0 = (d.qx - px - rx) / h, a1 = (d.qy - py - ry) / h, a2 = (d.qz - pz - rz) / h;
+      f(x, y + h, z); const b0 = (d.qx - px - rx) / h, b1 = (d.qy - py - ry) / h, b2 = (d.qz - pz - rz) / h;
+      f(x, y, z + h); const c0 = (d.qx - px - rx) / h, c1 = (d.qy - py - ry) / h, c2 = (d.qz - pz - rz) / h;
       const det = a0 * (b1 * c2 - b2 * c1) - b0 * (a1 * c2 - a2 * c1) + c0 * (a1 * b2 - a2 * b1);
       let dx: number, dy: number, dz: number;
       if (Math.abs(det) < 1e-8) { dx = rx; dy = ry; dz = rz; }
@@ -171,13 +181,12 @@ export class ProceduralHead {
         dy = (a0 * (ry * c2 - rz * c1) - rx * (a1 * c2 - a2 * c1) + c0 * (a1 * rz - a2 * ry)) / det;
         dz = (a0 * (b1 * rz - b2 * ry) - b0 * (a1 * rz - a2 * ry) + rx * (a1 * b2 - a2 * b1)) / det;
       }
-      // damped: never move more than 0.02 per step (the jaw wedge makes B only piecewise smooth)
+      // damped: the jaw stage is only piecewise smooth (kinks at the lips' wedge)
       const l = Math.sqrt(dx * dx + dy * dy + dz * dz);
       const k = l > 0.02 ? 0.02 / l : 1;
       x -= dx * k; y -= dy * k; z -= dz * k;
     }
-    out[o] = x; out[o + 1] = y; out[o + 2] = z;
-    return res;
+    t[0] = x; t[1] = y; t[2] = z;
   }
 
   /** The 65 anchors on the neutral surface of this identity (canonical space), 65×3. */
@@ -218,3 +227,4 @@ export class ProceduralHead {
 }
 
 const scratchG = new Float64Array(3);
+const scratchT = new Float64Array(3);

@@ -101,7 +101,8 @@ export class NeutralHead {
     // hair cap: the cranium grown by hairT, kept above a slanted hairline plane
     {
       const dPlane = (y - s.hlY - s.hlS * (z - s.hlZ)) * this.hairN;
-      const dHair = smax(dCr - s.hairT, -dPlane, 0.03);
+      // a grown ellipsoid rather than dCr − hairT: the ellipsoid bound is only exact at its own surface
+      const dHair = smax(sdEllipsoid(x, y - s.crCy, z - s.crCz, s.crRx + s.hairT, s.crRy + s.hairT, s.crRz + s.hairT), -dPlane, 0.03);
       c[C_NO_HAIR] = h;
       c[C_HAIR] = dHair;
       h = smin(h, dHair, 0.008);
@@ -109,7 +110,9 @@ export class NeutralHead {
 
     // mouth: slit between the lips, and the cavity behind them
     const my = y - s.ym;
-    const dSlit = sdEllipsoid(x, my, z - s.slitZ, s.slitRx, s.slitRy, s.slitRz);
+    // a slab of half-width slitRy cut to an elliptic outline: a very flat ellipsoid's bound would
+    // overestimate the distance inside it
+    const dSlit = Math.max((my < 0 ? -my : my) - s.slitRy, sdEllipse2(x, z - s.slitZ, s.slitRx, s.slitRz));
     c[C_BEFORE_SLIT] = h;
     c[C_SLIT] = dSlit;
     h = smax(h, -dSlit, 0.003);
@@ -137,8 +140,8 @@ export class NeutralHead {
     if (-c[C_SLIT]! >= c[C_BEFORE_SLIT]! - 0.001) return y > s.ym ? SEG.lipUpper : SEG.lipLower;
     if (c[C_HAIR]! <= c[C_NO_HAIR]!) return SEG.hair;
     if (c[C_EAR]! <= c[C_BEFORE_EAR]! + 0.002) return x < 0 ? SEG.earR : SEG.earL;
-    if (c[C_LIPS]! <= c[C_BEFORE_LIPS]! + 0.002) return y > s.ym ? SEG.lipUpper : SEG.lipLower;
-    if (c[C_NOSE]! <= c[C_BEFORE_NOSE]! + 0.004) return SEG.nose;
+    if (c[C_LIPS]! <= c[C_BEFORE_LIPS]! + 0.004) return y > s.ym ? SEG.lipUpper : SEG.lipLower;
+    if (c[C_NOSE]! <= c[C_BEFORE_NOSE]! + 0.006) return SEG.nose;
     if (c[C_NECK]! < c[C_NO_NECK]! - 0.01 && y < s.chCy) return SEG.neck;
     if (this.inBrow(x, y, z)) return x < 0 ? SEG.browR : SEG.browL;
     return SEG.skin;

@@ -38,12 +38,12 @@ export const IDENTITY_PARAMS: readonly ParamSpec[] = [
 export const EXPRESSION_PARAMS: readonly ParamSpec[] = [
   { name: 'jawOpen', min: 0, max: 1, neutral: 0, meaning: 'lower face rotated down about an effective hinge axis (x-axis through y = −0.3, z = −0.35) by 0 … 0.2 rad; opens the lips onto the mouth interior' },
   { name: 'smile', min: 0, max: 1, neutral: 0, meaning: 'mouth corners up (0.025), out (0.02) and back; cheeks raised' },
-  { name: 'pucker', min: 0, max: 1, neutral: 0, meaning: 'lips pushed forwards (0.03) and narrowed (×0.7)' },
+  { name: 'pucker', min: 0, max: 1, neutral: 0, meaning: 'lips pushed forwards (0.035) and narrowed (×0.7)' },
   { name: 'browRaise', min: 0, max: 1, neutral: 0, meaning: 'both brows and forehead skin raised by 0.025' },
   { name: 'frown', min: 0, max: 1, neutral: 0, meaning: 'inner brows pulled down (0.015) and together (0.01)' },
   { name: 'eyeCloseL', min: 0, max: 1, neutral: 0, meaning: "subject's left (+x) eyelids closed (1 = shut)" },
   { name: 'eyeCloseR', min: 0, max: 1, neutral: 0, meaning: "subject's right (−x) eyelids closed (1 = shut)" },
-  { name: 'cheekPuff', min: 0, max: 1, neutral: 0, meaning: 'cheeks inflated outwards by 0.03' },
+  { name: 'cheekPuff', min: 0, max: 1, neutral: 0, meaning: 'cheeks beside the mouth pushed outwards by 0.03 and forwards by 0.015' },
   { name: 'sneer', min: 0, max: 1, neutral: 0, meaning: 'upper lip and nostril wings raised by 0.015' },
   { name: 'mouthSide', min: -1, max: 1, neutral: 0, meaning: "lips shifted towards the subject's left (+x) by up to 0.02" },
 ];

@@ -8,38 +8,38 @@ import type { ParamValues } from './params.ts';
 
 export const BASE = {
   // cranium ellipsoid
-  crCy: 0.1278, crCz: -0.2099, crRx: 0.3034, crRy: 0.3918, crRz: 0.3934,
+  crCy: 0.1381, crCz: -0.203, crRx: 0.3074, crRy: 0.3803, crRz: 0.4019,
   // hair cap: thickness (mean), hairline plane through (0, hlY, hlZ) rising with slope hlS towards the front
-  hairT: 0.028, hlY: 0.319, hlZ: 0.1, hlS: 0.899,
+  hairT: 0.028, hlY: 0.38, hlZ: 0.1, hlS: 0.8984,
   // face ellipsoid
-  fcCy: -0.0306, fcCz: -0.0003, fcRx: 0.2456, fcRy: 0.3734, fcRz: 0.1772,
+  fcCy: -0.0298, fcCz: -0.0006, fcRx: 0.2403, fcRy: 0.4075, fcRz: 0.1552,
   // jaw: round cones from the jaw angles to the chin sides
-  jaX: 0.2049, jaY: -0.1735, jaZ: -0.0405, jaR: 0.049, jcX: 0.0356, jcY: -0.3346, jcZ: 0.0849, jcR: 0.053,
+  jaX: 0.2153, jaY: -0.1468, jaZ: -0.0411, jaR: 0.0503, jcX: 0.0365, jcY: -0.3166, jcZ: 0.0937, jcR: 0.0574,
   // chin ellipsoid
-  chCy: -0.3582, chCz: 0.0762, chRx: 0.0752, chRy: 0.0554, chRz: 0.0453,
+  chCy: -0.3619, chCz: 0.0765, chRx: 0.0752, chRy: 0.0555, chRz: 0.0454,
   // cheeks
-  ckX: 0.1216, ckY: -0.0503, ckZ: 0.0703, ckRx: 0.0929, ckRy: 0.0995, ckRz: 0.0758,
+  ckX: 0.1224, ckY: -0.0525, ckZ: 0.0679, ckRx: 0.0929, ckRy: 0.1017, ckRz: 0.0729,
   // brow ridge
-  brCy: 0.1687, brCz: 0.1012, brRx: 0.1838, brRy: 0.0599, brRz: 0.1004,
+  brCy: 0.176, brCz: 0.1003, brRx: 0.1871, brRy: 0.0595, brRz: 0.0989,
   // nose: bridge round cone (top → mid), tip sphere, nostril wings
-  ntY: 0.0847, ntZ: 0.178, ntR: 0.0199, nmY: -0.03, nmZ: 0.2465, nmR: 0.022,
-  tipY: -0.0449, tipZ: 0.2513, tipR: 0.033, alX: 0.0399, alY: -0.0846, alZ: 0.1775, alR: 0.0298,
+  ntY: 0.084, ntZ: 0.1743, ntR: 0.0197, nmY: -0.03, nmZ: 0.2488, nmR: 0.022,
+  tipY: -0.0449, tipZ: 0.2505, tipR: 0.033, alX: 0.0399, alY: -0.0845, alZ: 0.1766, alR: 0.0298,
   // muzzle (the maxilla/mandible bulge behind the lips)
-  muCy: -0.184, muCz: 0.1257, muRx: 0.0988, muRy: 0.1008, muRz: 0.1045,
+  muCy: -0.1759, muCz: 0.1261, muRx: 0.0979, muRy: 0.1027, muRz: 0.1053,
   // lips around the mouth line y = ym
-  ym: -0.205, ulDy: 0.02, ulZ: 0.1774, ulRx: 0.082, ulRy: 0.022, ulRz: 0.04,
-  llDy: -0.024, llZ: 0.165, llRx: 0.072, llRy: 0.025, llRz: 0.036,
+  ym: -0.205, ulDy: 0.022, ulZ: 0.19, ulRx: 0.082, ulRy: 0.026, ulRz: 0.042,
+  llDy: -0.022, llZ: 0.172, llRx: 0.074, llRy: 0.025, llRz: 0.036,
   slitZ: 0.2, slitRx: 0.08, slitRy: 0.0035, slitRz: 0.1,
   cavZ: 0.075, cavRx: 0.07, cavRy: 0.045, cavRz: 0.1,
   // eyes
-  eyX: 0.1238, eyY: 0.0737, eyZ: 0.1019, eyR: 0.048, lidT: 0.007,
+  eyX: 0.1209, eyY: 0.072, eyZ: 0.1012, eyR: 0.048, lidT: 0.007,
   skDy: 0.008, skDz: 0.055, skRx: 0.068, skRy: 0.048, skRz: 0.05,
   opDy: 0, opDz: 0.012, opRx: 0.052, opRy: 0.021, opRz: 0.03,
   // ears
-  eaX: 0.2805, eaY: 0.015, eaZ: -0.1203, eaRx: 0.022, eaRy: 0.11, eaRz: 0.06,
+  eaX: 0.3, eaY: 0.0148, eaZ: -0.1349, eaRx: 0.022, eaRy: 0.11, eaRz: 0.06,
   // neck (elliptic cylinder) and nape
-  nkZ: -0.2334, nkRx: 0.2159, nkRz: 0.1766, nkTop: -0.1, nkBottom: -0.8,
-  npCy: -0.5972, npCz: -0.3085, npRx: 0.3631, npRy: 0.3055, npRz: 0.1731,
+  nkZ: -0.2455, nkRx: 0.211, nkRz: 0.1675, nkTop: -0.1, nkBottom: -0.8,
+  npCy: -0.5987, npCz: -0.3166, npRx: 0.3646, npRy: 0.3055, npRz: 0.1713,
   // blend radii
   kHead: 0.1, kJaw: 0.06, kCheek: 0.06, kBrow: 0.05, kNose: 0.02, kMuzzle: 0.04, kLip: 0.015, kEar: 0.015, kNeck: 0.1,
   // jaw hinge (axis along x through (y, z)) and maximal rotation
