@@ -222,6 +222,8 @@ export class Studio {
     this.docVersion = this.editor.version;
     if (c.semantic) {
       const graph = this.editor.snapshot();
+      const ids = new Set(graph.nodes.map((n) => n.id));
+      if (Object.keys(this.states).some((id) => !ids.has(id))) this.states = Object.fromEntries(Object.entries(this.states).filter(([id]) => ids.has(id)));
       this.sync = (this.client?.setGraph(graph) ?? Promise.resolve([]))
         .then((problems) => {
           if (this.editor.version === this.docVersion) this.problems = problems as Problem[];

@@ -292,7 +292,8 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
         pos: doc.ui.nodes[n.id] ?? { x: (i % 5) * 300, y: Math.floor(i / 5) * 220 },
         make: () => {
           const node = new StudioNode(n.id, 'node', n.type, label, sig);
-          for (const p of ports.inputs) node.addInput(p.key, new ClassicPreset.Input(new ClassicPreset.Socket(p.type), p.key));
+          // 'multiple' so rete never drops the old wire itself: the document replaces it in the same undo step.
+          for (const p of ports.inputs) node.addInput(p.key, new ClassicPreset.Input(new ClassicPreset.Socket(p.type), p.key, true));
           for (const p of ports.outputs) node.addOutput(p.key, new ClassicPreset.Output(new ClassicPreset.Socket(p.type), p.key));
           node.height = 56 + 26 * Math.max(ports.inputs.length, ports.outputs.length) + (info && 'preview' in info ? 0 : 0);
           return node;
@@ -385,9 +386,11 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   function arrange() {
     const doc = studio.editor.doc;
     const ids = doc.nodes.map((n) => n.id);
+    // Previews arrive after a run and make cards taller: reserve room for one.
     const size = (id: string) => {
       const el = area.nodeViews.get(id)?.element;
-      return { width: el?.offsetWidth || NODE_WIDTH, height: el?.offsetHeight || 150 };
+      const hasOutputs = Object.keys(editor.getNode(id)?.outputs ?? {}).length > 0;
+      return { width: el?.offsetWidth || NODE_WIDTH, height: Math.max(el?.offsetHeight || 150, hasOutputs ? 230 : 100) };
     };
     const pos = layeredLayout({ ids, edges: doc.edges.map((e) => [e.from.node, e.to.node] as const), size, current: (id) => doc.ui.nodes[id] });
     const moves = [...pos].map(([id, p]) => ({ id, ...p })).filter((m) => doc.ui.nodes[m.id]?.x !== m.x || doc.ui.nodes[m.id]?.y !== m.y);
@@ -432,9 +435,25 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     },
   };
 
-  const unsubscribe = studio.editor.subscribe((c) => void reconcile(c.reset).then(() => c.reset && zoomToFit()));
+  /** Files laid out for other card sizes (or not at all) would open with cards on top of each other. */
+  function overlapping(): boolean {
+    const rects = [...area.nodeViews].filter(([id]) => !id.startsWith(COMMENT_PREFIX)).map(([, v]) => ({ ...v.position, w: v.element.offsetWidth, h: v.element.offsetHeight }));
+    for (let i = 0; i < rects.length; i++)
+      for (let j = i + 1; j < rects.length; j++) {
+        const a = rects[i]!, b = rects[j]!;
+        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) return true;
+      }
+    return false;
+  }
+  async function afterOpen() {
+    await new Promise((r) => requestAnimationFrame(r));
+    if (!studio.readOnly && overlapping()) arrange();
+    else zoomToFit();
+  }
+
+  const unsubscribe = studio.editor.subscribe((c) => void reconcile(c.reset).then(() => c.reset && afterOpen()));
   await reconcile(true);
-  zoomToFit();
+  await afterOpen();
 
   return {
     editor,

@@ -1,0 +1,267 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, launch, node, openStudio, ROOT, serve, shot, socket, type Served } from './harness.ts';
+
+let served: Served;
+let browser: Browser;
+
+beforeAll(async () => {
+  build();
+  served = await serve();
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  served?.stop();
+});
+
+const nodes = (page: Page) => page.locator('[data-testid="node"]');
+const connections = (page: Page) => page.locator('[data-testid="connection"][data-edge-id]');
+
+async function dragBetween(page: Page, from: ReturnType<Page['locator']>, to: ReturnType<Page['locator']>) {
+  const a = (await from.boundingBox())!;
+  const b = (await to.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
+  await page.mouse.up();
+}
+
+async function addFromPalette(page: Page, at: { x: number; y: number }, query: string, how: 'tab' | 'contextmenu') {
+  if (how === 'tab') {
+    await page.mouse.move(at.x, at.y);
+    await page.keyboard.press('Tab');
+  } else await page.mouse.click(at.x, at.y, { button: 'right' });
+  await page.getByTestId('palette-search').fill(query);
+  if (how === 'tab') await page.keyboard.press('Enter');
+  else await page.getByTestId('palette-item').first().click();
+  await expect.poll(() => page.getByTestId('palette').count()).toBe(0);
+}
+
+const statsOf = (page: Page, id: string) => node(page, id).getByTestId('preview-stats').innerText();
+const docNodeIds = (page: Page) => page.evaluate(() => (window as unknown as { __studio: { studio: { editor: { doc: { nodes: { id: string }[] } } } } }).__studio.studio.editor.doc.nodes.map((n) => n.id).sort());
+
+describe('NPHM Studio in chromium', () => {
+  it('builds a small graph by keyboard and mouse, connects sockets, refuses an incompatible connection, copies and pastes', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url);
+    await page.getByTestId('new').click();
+    await expect.poll(() => nodes(page).count()).toBe(0);
+
+    const canvas = (await page.getByTestId('canvas').boundingBox())!;
+    await addFromPalette(page, { x: canvas.x + 140, y: canvas.y + 160 }, 'random tensor', 'tab');
+    await addFromPalette(page, { x: canvas.x + 480, y: canvas.y + 180 }, 'element-wise', 'contextmenu');
+    await addFromPalette(page, { x: canvas.x + 140, y: canvas.y + 480 }, 'number', 'tab');
+    expect(await docNodeIds(page)).toEqual(['number1', 'random1', 'unary1']);
+
+    await dragBetween(page, socket(page, 'random1', 'output', 'tensor'), socket(page, 'unary1', 'input', 'x'));
+    await expect.poll(() => connections(page).count()).toBe(1);
+
+    // number → tensor input is not a valid connection: refused, with a hint saying why.
+    await page.getByTestId('autorun').uncheck();
+    await dragBetween(page, socket(page, 'number1', 'output', 'value'), socket(page, 'unary1', 'input', 'x'));
+    await expect.poll(() => page.getByTestId('hint').allInnerTexts()).toContainEqual(expect.stringMatching(/cannot feed a 'tensor' input/));
+    expect(await connections(page).count()).toBe(1);
+    await page.getByTestId('autorun').check();
+
+    // Auto-run fills the previews of the new nodes.
+    await expect.poll(() => node(page, 'unary1').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+    await expect.poll(() => node(page, 'unary1').getByTestId('preview').count()).toBe(1);
+    await shot(page, 'build-graph');
+
+    // Select two nodes (ctrl-click), duplicate with the keyboard, then delete the copies.
+    await node(page, 'random1').getByTestId('title').click();
+    await node(page, 'unary1').getByTestId('title').click({ modifiers: ['Control'] });
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __studio: { studio: { selected: string[] } } }).__studio.studio.selected.length)).toBe(2);
+    await page.keyboard.press('Control+d');
+    await expect.poll(() => docNodeIds(page)).toEqual(['number1', 'random1', 'random2', 'unary1', 'unary2']);
+    await expect.poll(() => connections(page).count()).toBe(2);
+    await page.keyboard.press('Delete');
+    await expect.poll(() => docNodeIds(page)).toEqual(['number1', 'random1', 'unary1']);
+
+    // Copy/paste through the clipboard as JSON.
+    await node(page, 'number1').getByTestId('title').click();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    await expect.poll(() => docNodeIds(page)).toEqual(['number1', 'number2', 'random1', 'unary1']);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => docNodeIds(page)).toEqual(['number1', 'random1', 'unary1']);
+
+    // A comment, auto-arrange and zoom to fit.
+    await page.getByTestId('add-comment').click();
+    await expect.poll(() => page.getByTestId('comment').count()).toBe(1);
+    await page.getByTestId('arrange').click();
+    const [r, u] = [(await node(page, 'random1').boundingBox())!, (await node(page, 'unary1').boundingBox())!];
+    expect(u.x).toBeGreaterThan(r.x + r.width - 1);
+    expect(await page.getByTestId('minimap').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('edits a param in the inspector, updates the preview, and undoes/redoes edits and moves', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url);
+    await expect.poll(() => node(page, 'a').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+    await expect.poll(() => node(page, 'a').getByTestId('preview-stats').count()).toBe(1);
+    const before = await statsOf(page, 'a');
+    const totalBefore = await node(page, 'total').getByTestId('preview-text').innerText();
+
+    await node(page, 'a').getByTestId('title').click();
+    const seed = page.getByTestId('param-seed').locator('input[type="number"]');
+    await expect.poll(() => seed.inputValue()).toBe('7');
+    await seed.fill('42');
+    await seed.press('Enter');
+    await expect.poll(() => statsOf(page, 'a'), { timeout: 30_000 }).not.toBe(before);
+    await expect.poll(() => node(page, 'total').getByTestId('preview-text').innerText(), { timeout: 30_000 }).not.toBe(totalBefore);
+    await shot(page, 'inspector');
+
+    await page.locator('body').click({ position: { x: 5, y: 300 } }).catch(() => undefined);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => statsOf(page, 'a'), { timeout: 30_000 }).toBe(before);
+    await expect.poll(() => node(page, 'total').getByTestId('preview-text').innerText(), { timeout: 30_000 }).toBe(totalBefore);
+    await page.getByTestId('redo').click();
+    await expect.poll(() => statsOf(page, 'a'), { timeout: 30_000 }).not.toBe(before);
+
+    // Moving a node is a command too.
+    const title = node(page, 'save').getByTestId('title');
+    const b0 = (await node(page, 'save').boundingBox())!;
+    const t = (await title.boundingBox())!;
+    await page.mouse.move(t.x + 10, t.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(t.x + 60, t.y + 125, { steps: 8 });
+    await page.mouse.up();
+    const b1 = (await node(page, 'save').boundingBox())!;
+    expect(Math.round(b1.y - b0.y)).toBeGreaterThan(60);
+    await page.getByTestId('undo').click();
+    await expect.poll(async () => Math.round((await node(page, 'save').boundingBox())!.y)).toBe(Math.round(b0.y));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('runs a slow graph and stops it from the toolbar', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url);
+    await page.getByTestId('autorun').uncheck();
+    const slow = {
+      format: 'nphm-studio/graph',
+      schemaVersion: 2,
+      id: 'slow',
+      meta: { title: 'Slow matmul chain' },
+      nodes: [
+        { id: 'a', type: 'tensor.random', typeVersion: 1, params: { shape: [2048, 2048], seed: 1 } },
+        { id: 'b', type: 'tensor.random', typeVersion: 1, params: { shape: [2048, 2048], seed: 2 } },
+        { id: 'ab', type: 'tensor.matmul', typeVersion: 1, params: {} },
+        { id: 'abb', type: 'tensor.matmul', typeVersion: 1, params: {} },
+        { id: 'abbb', type: 'tensor.matmul', typeVersion: 1, params: {} },
+      ],
+      edges: [
+        { id: 'e1', from: { node: 'a', port: 'tensor' }, to: { node: 'ab', port: 'a' } },
+        { id: 'e2', from: { node: 'b', port: 'tensor' }, to: { node: 'ab', port: 'b' } },
+        { id: 'e3', from: { node: 'ab', port: 'product' }, to: { node: 'abb', port: 'a' } },
+        { id: 'e4', from: { node: 'b', port: 'tensor' }, to: { node: 'abb', port: 'b' } },
+        { id: 'e5', from: { node: 'abb', port: 'product' }, to: { node: 'abbb', port: 'a' } },
+        { id: 'e6', from: { node: 'b', port: 'tensor' }, to: { node: 'abbb', port: 'b' } },
+      ],
+      ui: { nodes: {}, comments: [] },
+    };
+    await page.getByTestId('file-input').setInputFiles({ name: 'slow.graph.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(slow)) });
+    await expect.poll(() => nodes(page).count()).toBe(5);
+    await page.getByTestId('arrange').click();
+    await page.getByTestId('run').click();
+    await expect.poll(() => page.locator('[data-testid="node"][data-status="running"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('run-status').innerText()).toMatch(/running/);
+    await shot(page, 'running');
+    const t0 = Date.now();
+    await page.getByTestId('stop').click();
+    await expect.poll(() => page.getByTestId('stop').isDisabled(), { timeout: 10_000, interval: 20 }).toBe(true);
+    const stopMs = Date.now() - t0;
+    console.log(`stop took ${stopMs} ms (click to idle, including playwright polling)`);
+    expect(await page.locator('[data-testid="node"][data-status="running"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="node"][data-status="cancelled"]').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('backend').innerText()).toMatch(/webgpu|webgl|wasm|cpu/);
+    // The studio still runs after a stop (possibly on a restarted worker).
+    await page.getByTestId('new').click();
+    expect(errors.filter((e) => !/WorkerStopped|stopped by the user/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it('saves a graph, opens it again, and shows the problems of a malformed file without touching the graph', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url);
+    await node(page, 'act').getByTestId('title').click();
+    await page.getByTestId('node-label').fill('Softplus');
+    await page.getByTestId('node-label').press('Enter');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('save').click();
+    const file = await download;
+    const path = await file.path();
+    const saved = readFileSync(path, 'utf8');
+    expect(file.suggestedFilename()).toMatch(/\.graph\.json$/);
+    expect(JSON.parse(saved).nodes.find((n: { id: string }) => n.id === 'act').label).toBe('Softplus');
+
+    await page.getByTestId('new').click();
+    await expect.poll(() => nodes(page).count()).toBe(0);
+    await page.getByTestId('file-input').setInputFiles({ name: 'reopen.graph.json', mimeType: 'application/json', buffer: Buffer.from(saved) });
+    await expect.poll(() => nodes(page).count()).toBe(6);
+    await expect.poll(() => node(page, 'act').getByTestId('title').innerText()).toBe('Softplus');
+
+    // A file with a bad edge: refused, problems listed by node/path, current graph unchanged.
+    const bad = readFileSync(join(ROOT, 'tests/fixtures/graphs/bad/edge-to-missing-port.graph.json'));
+    await page.getByTestId('file-input').setInputFiles({ name: 'bad.graph.json', mimeType: 'application/json', buffer: bad });
+    await expect.poll(() => page.getByTestId('load-report').count()).toBe(1);
+    const report = await page.getByTestId('load-report').innerText();
+    expect(report).toMatch(/Could not open bad\.graph\.json/);
+    expect(report).toMatch(/\$\.edges\[\d+\]/);
+    expect(report).toMatch(/kept unchanged/);
+    expect(await nodes(page).count()).toBe(6);
+    await shot(page, 'bad-file');
+
+    await page.getByTestId('file-input').setInputFiles({ name: 'broken.graph.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "nphm-studio/graph", nodes: ') });
+    await expect.poll(() => page.getByTestId('load-report').innerText()).toMatch(/invalid JSON.*line 1/);
+    expect(await nodes(page).count()).toBe(6);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('autosaves to IndexedDB and restores the graph after a reload', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url);
+    await page.getByTestId('graph-title').fill('My autosaved graph');
+    await page.getByTestId('graph-title').press('Enter');
+    await page.getByTestId('add-comment').click();
+    await expect.poll(() => page.getByTestId('autosave').innerText()).toMatch(/autosaved/);
+    await page.waitForTimeout(600);
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    await expect.poll(() => page.getByTestId('graph-title').inputValue()).toBe('My autosaved graph');
+    expect(await page.getByTestId('comment').count()).toBe(1);
+    expect(await page.getByTestId('hint').allInnerTexts()).toContainEqual(expect.stringMatching(/Restored/));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('opens a share link read-only and lets the viewer edit a copy', async () => {
+    const first = await openStudio(browser, served.url);
+    await expect.poll(() => nodes(first.page).count()).toBe(6);
+    const link = await first.page.evaluate(() => (window as unknown as { __studio: { studio: { shareLink(): string } } }).__studio.studio.shareLink());
+    await first.context.close();
+    expect(link.length).toBeLessThan(8192);
+
+    const { page, context, errors } = await openStudio(browser, served.url, { hash: link.slice(link.indexOf('#')) });
+    await expect.poll(() => page.getByTestId('readonly-banner').count()).toBe(1);
+    expect(await nodes(page).count()).toBe(6);
+    expect(await page.getByTestId('undo').isDisabled()).toBe(true);
+    await node(page, 'act').getByTestId('title').click();
+    expect(await page.getByTestId('param-op').locator('select').isDisabled()).toBe(true);
+    await page.keyboard.press('Delete');
+    expect(await nodes(page).count()).toBe(6);
+    await shot(page, 'shared-readonly');
+    await page.getByTestId('edit-copy').click();
+    await expect.poll(() => page.getByTestId('readonly-banner').count()).toBe(0);
+    await node(page, 'act').getByTestId('title').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => nodes(page).count()).toBe(5);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
