@@ -22,6 +22,8 @@ const BUMP_STRIDE = 11; // cx cy cz isx isy isz dx dy dz kind amp
 export class ExpressionDeformation {
   readonly s: Shape;
   readonly jawTheta: number;
+  private readonly jawCos: number;
+  private readonly jawSin: number;
   private readonly closeL: number;
   private readonly closeR: number;
   private readonly bumps: Float64Array;
@@ -37,6 +39,8 @@ export class ExpressionDeformation {
     this.s = shape;
     const e = (k: string): number => expr[k] ?? 0;
     this.jawTheta = e('jawOpen') * shape.jawMax;
+    this.jawCos = Math.cos(this.jawTheta);
+    this.jawSin = Math.sin(this.jawTheta);
     // A fully shut lid would collapse the opening to a line, where B has no inverse (anchors on the
     // eyeball could not be carried forwards); 0.98 leaves a gap below 0.2 mm.
     this.closeL = Math.min(e('eyeCloseL'), 1) * 0.98;
@@ -84,7 +88,7 @@ export class ExpressionDeformation {
     for (let i = 0, o = 0; i < this.nBumps; i++, o += BUMP_STRIDE) {
       const ux = (x - b[o]!) * b[o + 3]!, uy = (y - b[o + 1]!) * b[o + 4]!, uz = (z - b[o + 2]!) * b[o + 5]!;
       const q = ux * ux + uy * uy + uz * uz;
-      if (q > 16) continue;
+      if (q > 9) continue; // exp(−9)·amplitude < 5e-6
       let w = b[o + 10]! * Math.exp(-q);
       const kind = b[o + 9]!;
       if (kind === 1) {
@@ -168,16 +172,18 @@ export class ExpressionDeformation {
     const s = this.s;
     const t0 = this.jawTheta;
     const dy = y - s.jpY, dz = z - s.jpZ;
+    this.qx = x; this.qy = y; this.qz = z;
+    const ax = x < 0 ? -x : x;
+    if (ax >= 0.34 || dz <= 0) return;
     // falloff: evaluated at the point rotated back by the full angle, so that the moved chin keeps
     // its full weight while the neck, the ears and the back of the head stay put.
-    const c0 = Math.cos(t0), s0 = Math.sin(t0);
+    const c0 = this.jawCos, s0 = this.jawSin;
     const bz = c0 * dz - s0 * dy + s.jpZ, by = s0 * dz + c0 * dy + s.jpY;
     const u = bz + 0.6 * (by - s.ym);
-    const ax = x < 0 ? -x : x;
+    if (u <= -0.2) return;
     const f = smoothstep(-0.2, -0.03, u) * (1 - smoothstep(0.2, 0.34, ax));
     const th = t0 * f;
-    this.qx = x; this.qy = y; this.qz = z;
-    if (th <= 0 || dz <= 0) return;
+    if (th <= 0) return;
     const r = Math.sqrt(dy * dy + dz * dz);
     const hgt = (s.ym - s.jpY) / r;
     if (hgt >= 1 || hgt <= -1) return;

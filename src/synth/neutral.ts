@@ -24,6 +24,10 @@ const C_EYE = 0, C_CAV = 1, C_BEFORE_CAV = 2, C_HAIR = 3, C_NO_HAIR = 4, C_EAR =
 const C_LIPS = 7, C_BEFORE_LIPS = 8, C_NOSE = 9, C_BEFORE_NOSE = 10, C_NECK = 11, C_NO_NECK = 12, C_HEAD = 13;
 const C_SLIT = 14, C_BEFORE_SLIT = 15;
 
+/** Centre and radius of a sphere holding every face detail of every identity (checked per head). */
+const FACE_C = [0, -0.06, 0.12] as const;
+const FACE_R = 0.32;
+
 export class NeutralHead {
   readonly s: Shape;
   /** Component distances of the last `sdf` call (see C_* indices); used for labels. */
@@ -31,12 +35,23 @@ export class NeutralHead {
   private readonly earCos: number;
   private readonly earSin: number;
   private readonly hairN: number;
+  /** top of the neck group (cylinder cap or nape ellipsoid, whichever is higher) */
+  private readonly neckTop: number;
+  /** radius around the ear centre that holds the turned ear */
+  private readonly earReach: number;
 
   constructor(shape: Shape) {
     this.s = shape;
     this.earCos = Math.cos(shape.earAngle);
     this.earSin = Math.sin(shape.earAngle);
     this.hairN = 1 / Math.sqrt(1 + shape.hlS * shape.hlS);
+    // nape: smin(cylinder, ellipsoid, 0.15) lies above min(…) − 0.15/4
+    this.neckTop = Math.max(shape.nkTop, shape.npCy + shape.npRy);
+    this.earReach = Math.hypot(shape.eaRy, 2 * shape.eaRz) + 0.01;
+    for (const [cx, cy, cz, r] of this.detailSpheres()) {
+      const d = Math.hypot(cx, cy - FACE_C[1], cz - FACE_C[2]) + r;
+      if (d > FACE_R) throw new Error(`procedural head: a face detail reaches ${d.toFixed(3)} from the face centre, beyond the bound ${FACE_R}`);
+    }
   }
 
   sdf(x: number, y: number, z: number): number {
@@ -54,13 +69,56 @@ export class NeutralHead {
     h = smin(h, sdEllipsoid(x, y - s.brCy, z - s.brCz, s.brRx, s.brRy, s.brRz), s.kBrow);
     h = smin(h, sdEllipsoid(x, y - s.muCy, z - s.muCz, s.muRx, s.muRy, s.muRz), s.kMuzzle);
 
+    // Groups below are skipped when a lower bound of their distance shows they cannot change h
+    // (min(h, d) = h when d ≥ h + k; max(h, −d) = h when d ≥ −h + k): most training and grid
+    // points are far from the neck, the ears or the face details.
+    const BIG = 1e9;
+
     // neck (elliptic cylinder capped above and below) and nape
-    let dNk = sdEllipse2(x, z - s.nkZ, s.nkRx, s.nkRz);
-    dNk = Math.max(dNk, y - s.nkTop, s.nkBottom - y);
-    dNk = smin(dNk, sdEllipsoid(x, y - s.npCy, z - s.npCz, s.npRx, s.npRy, s.npRz), 0.15);
     c[C_NO_NECK] = h;
-    c[C_NECK] = dNk;
-    h = smin(h, dNk, s.kNeck);
+    if (y - this.neckTop - 0.04 < h + s.kNeck) {
+      let dNk = sdEllipse2(x, z - s.nkZ, s.nkRx, s.nkRz);
+      dNk = Math.max(dNk, y - s.nkTop, s.nkBottom - y);
+      dNk = smin(dNk, sdEllipsoid(x, y - s.npCy, z - s.npCz, s.npRx, s.npRy, s.npRz), 0.15);
+      c[C_NECK] = dNk;
+      h = smin(h, dNk, s.kNeck);
+    } else c[C_NECK] = BIG;
+
+    // ears: flattened ellipsoids turned out by earAngle about their front edge
+    c[C_BEFORE_EAR] = h;
+    {
+      const qx = ax - s.eaX, qy = y - s.eaY, qz = z - s.eaZ;
+      if (Math.sqrt(qx * qx + qy * qy + qz * qz) - this.earReach < h + s.kEar) {
+        const lx = qx, lz = qz - s.eaRz;
+        const rx = this.earCos * lx - this.earSin * lz;
+        const rz = this.earSin * lx + this.earCos * lz + s.eaRz;
+        let dEar = sdEllipsoid(rx, qy, rz, s.eaRx, s.eaRy, s.eaRz);
+        // the bowl of the ear (concha)
+        dEar = smax(dEar, -sdEllipsoid(rx - s.eaRx * 1.2, qy + 0.01, rz + 0.005, s.eaRx * 0.9, s.eaRy * 0.55, s.eaRz * 0.55), 0.01);
+        c[C_EAR] = dEar;
+        h = smin(h, dEar, s.kEar);
+      } else c[C_EAR] = BIG;
+    }
+
+    // hair cap: the cranium grown by hairT, kept above a slanted hairline plane
+    {
+      const dPlane = (y - s.hlY - s.hlS * (z - s.hlZ)) * this.hairN;
+      // a grown ellipsoid rather than dCr − hairT: the ellipsoid bound is only exact at its own surface
+      const dHair = smax(sdEllipsoid(x, y - s.crCy, z - s.crCz, s.crRx + s.hairT, s.crRy + s.hairT, s.crRz + s.hairT), -dPlane, 0.03);
+      c[C_NO_HAIR] = h;
+      c[C_HAIR] = dHair;
+      h = smin(h, dHair, 0.008);
+    }
+
+    // face details: eyes, nose, lips, mouth
+    {
+      const fx = x, fy = y - FACE_C[1], fz = z - FACE_C[2];
+      if (Math.sqrt(fx * fx + fy * fy + fz * fz) - FACE_R >= (h < 0 ? -h : h) + 0.03) {
+        c[C_BEFORE_NOSE] = h; c[C_NOSE] = BIG; c[C_BEFORE_LIPS] = h; c[C_LIPS] = BIG;
+        c[C_BEFORE_SLIT] = h; c[C_SLIT] = BIG; c[C_BEFORE_CAV] = h; c[C_CAV] = BIG; c[C_HEAD] = h; c[C_EYE] = BIG;
+        return h;
+      }
+    }
 
     // eye sockets, then the lid shells concentric with the eyeballs
     const ex = ax - s.eyX, ey = y - s.eyY, ez = z - s.eyZ;
@@ -85,29 +143,6 @@ export class NeutralHead {
     c[C_LIPS] = dLips;
     h = smin(h, dLips, s.kLip);
 
-    // ears: flattened ellipsoids turned out by earAngle about their front edge
-    {
-      const lx = ax - s.eaX, lz = z - s.eaZ - s.eaRz;
-      const rx = this.earCos * lx - this.earSin * lz;
-      const rz = this.earSin * lx + this.earCos * lz + s.eaRz;
-      let dEar = sdEllipsoid(rx, y - s.eaY, rz, s.eaRx, s.eaRy, s.eaRz);
-      // the bowl of the ear (concha)
-      dEar = smax(dEar, -sdEllipsoid(rx - s.eaRx * 1.2, y - s.eaY + 0.01, rz + 0.005, s.eaRx * 0.9, s.eaRy * 0.55, s.eaRz * 0.55), 0.01);
-      c[C_BEFORE_EAR] = h;
-      c[C_EAR] = dEar;
-      h = smin(h, dEar, s.kEar);
-    }
-
-    // hair cap: the cranium grown by hairT, kept above a slanted hairline plane
-    {
-      const dPlane = (y - s.hlY - s.hlS * (z - s.hlZ)) * this.hairN;
-      // a grown ellipsoid rather than dCr − hairT: the ellipsoid bound is only exact at its own surface
-      const dHair = smax(sdEllipsoid(x, y - s.crCy, z - s.crCz, s.crRx + s.hairT, s.crRy + s.hairT, s.crRz + s.hairT), -dPlane, 0.03);
-      c[C_NO_HAIR] = h;
-      c[C_HAIR] = dHair;
-      h = smin(h, dHair, 0.008);
-    }
-
     // mouth: slit between the lips, and the cavity behind them
     const my = y - s.ym;
     // a slab of half-width slitRy cut to an elliptic outline: a very flat ellipsoid's bound would
@@ -128,6 +163,21 @@ export class NeutralHead {
     const dEye = rEye - s.eyR;
     c[C_EYE] = dEye;
     return h < dEye ? h : dEye;
+  }
+
+  /** Bounding spheres (centre, radius) of the face details, to check the skip bound FACE_R. */
+  private detailSpheres(): [number, number, number, number][] {
+    const s = this.s;
+    return [
+      [s.eyX, s.eyY + s.skDy, s.eyZ + s.skDz, Math.max(s.skRx, s.skRy, s.skRz)],
+      [s.eyX, s.eyY, s.eyZ, s.eyR + s.lidT + 0.012],
+      [s.eyX, s.eyY + s.opDy, s.eyZ + s.eyR + s.opDz, Math.max(s.opRx, s.opRy, s.opRz)],
+      [0, s.ntY, s.ntZ, s.ntR + 0.03], [0, s.tipY, s.tipZ, s.tipR + 0.03], [s.alX, s.alY, s.alZ, s.alR + 0.02],
+      [0, s.ym + s.ulDy, s.ulZ, Math.max(s.ulRx, s.ulRy, s.ulRz) + s.kLip],
+      [0, s.ym + s.llDy, s.llZ, Math.max(s.llRx, s.llRy, s.llRz) + s.kLip],
+      [0, s.ym, s.slitZ, Math.max(s.slitRx, s.slitRz)],
+      [0, s.ym, s.cavZ, Math.max(s.cavRx, s.cavRy, s.cavRz) + 0.01],
+    ];
   }
 
   /** Region label (SEG id) of a point on (or near) the neutral surface. */

@@ -15,7 +15,9 @@ const usage = `usage:
       spacing H model units, default 0.02), and sequence.json (camera, poses, expressions, iBUG-68
       landmarks with visibility, anchors)
   nphm synth params
-      list the identity, expression and appearance parameters with their ranges`;
+      list the identity, expression and appearance parameters with their ranges
+  nphm synth bench [--points N] [--size PX]
+      measure SDF evaluations per second (neutral and expressed head) and the time to render a frame`;
 
 const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -126,6 +128,45 @@ function listParams(): number {
   return 0;
 }
 
+async function bench(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const n = intFlag(args, 'points', 1_000_000, 1000, 100_000_000);
+  const size = intFlag(args, 'size', 128, 16, 1024);
+  const { ProceduralHead } = await import('../../synth/head.ts');
+  const { Rng } = await import('../../synth/rng.ts');
+  const { renderHead, axisAngleToMatrix } = await import('../../synth/raytrace.ts');
+  const { sequenceCamera } = await import('../../synth/video.ts');
+  const { sampleTrainingData, MONONPHM_COUNTS } = await import('../../synth/sampling.ts');
+  const rng = new Rng(1);
+  const pts = new Float32Array(3 * n);
+  // points in the head's box, as training and meshing see them
+  for (let i = 0; i < n; i++) { pts[3 * i] = rng.uniform(-0.45, 0.45); pts[3 * i + 1] = rng.uniform(-0.8, 0.72); pts[3 * i + 2] = rng.uniform(-0.72, 0.42); }
+  const out = new Float32Array(n);
+  const heads = [
+    ['neutral', new ProceduralHead()],
+    ['expressed', new ProceduralHead({ expression: { jawOpen: 0.6, smile: 0.5, eyeCloseL: 0.5, browRaise: 0.5, cheekPuff: 0.3 } })],
+  ] as const;
+  for (const [name, head] of heads) {
+    head.sdfBatch(pts.subarray(0, 30000), out); // warm-up
+    const t0 = performance.now();
+    head.sdfBatch(pts, out);
+    const dt = (performance.now() - t0) / 1000;
+    console.log(`sdf ${name.padEnd(9)} ${n} points in ${dt.toFixed(2)} s: ${(n / dt / 1e6).toFixed(2)} M evaluations/s`);
+  }
+  const cam = sequenceCamera(size);
+  for (const [name, head] of heads) {
+    renderHead(head, sequenceCamera(32), { R: axisAngleToMatrix(0, 0, 0), t: [0, 0, 0] });
+    const t0 = performance.now();
+    const reps = 3;
+    for (let r = 0; r < reps; r++) renderHead(head, cam, { R: axisAngleToMatrix(0.05, 0.3, 0), t: [0, 0, 0] });
+    console.log(`render ${name.padEnd(9)} ${size}×${size}: ${((performance.now() - t0) / reps).toFixed(0)} ms per frame`);
+  }
+  const t0 = performance.now();
+  sampleTrainingData(heads[1][1], MONONPHM_COUNTS, 1);
+  console.log(`training sample (MonoNPHM counts: 1000 face, 250 non-face, 250 off-surface, 250 space, 250 corresp.): ${(performance.now() - t0).toFixed(0)} ms per head`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'synth',
   summary: 'procedural heads: synthetic videos with ground truth',
@@ -134,6 +175,7 @@ export const command: Command = {
     const [sub, ...rest] = argv;
     if (sub === 'video') return video(rest);
     if (sub === 'params') return listParams();
+    if (sub === 'bench') return bench(rest);
     throw new UsageError(sub ? `unknown sub-command '${sub}'` : 'missing sub-command');
   },
 };
