@@ -135,15 +135,15 @@ export class ExpressionDeformation {
     const alx = lx < 0 ? -lx : lx;
     if (alx > s.opRx + 0.035 || lz < -0.01) return;
     const r = Math.sqrt(ly * ly + lz * lz);
-    const rOut = s.eyR + 0.065;
+    const rOut = s.eyR + 0.05;
     if (r > rOut) return;
-    const w = (1 - smoothstep(s.opRx, s.opRx + 0.035, alx)) * (1 - smoothstep(s.eyR + 0.03, rOut, r));
+    const w = (1 - smoothstep(s.opRx, s.opRx + 0.035, alx)) * (1 - smoothstep(s.eyR + 0.02, rOut, r));
     if (w <= 0) return;
     const rl = s.eyR + s.lidT;
     const phiU = Math.atan2(s.opDy + s.opRy * 0.95, rl);
     const phiL = Math.atan2(s.opDy - s.opRy * 0.95, rl);
     const phiM = phiL + 0.3 * (phiU - phiL);
-    const phiT = phiU + 0.8, phiB = phiL - 0.5;
+    const phiT = phiU + 0.6, phiB = phiL - 0.5;
     const pu = phiU + c * (phiM - phiU);
     const pl = phiL + c * (phiM - phiL);
     const phi = Math.atan2(ly, lz);

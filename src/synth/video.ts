@@ -9,7 +9,8 @@
  *   centres at integer (u, v) (src/render/camera.ts).
  * - Head pose: x_world = R_head·x_model + t_head; model = world at the identity pose. R_head =
  *   exp([ω]×) (axis-angle ω, as MonoNPHM's residual pose but from model to world).
- * - Meshes are written in WORLD space (posed), vertex normals from the analytic field.
+ * - Meshes are written in WORLD space (posed): marching cubes of the field, vertices projected onto
+ *   the exact zero level set, vertex normals from the analytic field.
  */
 import { marchingCubesLayers, type TriangleMesh } from '../render/marching-cubes.ts';
 import { ProceduralHead } from './head.ts';
@@ -71,7 +72,7 @@ export function sequenceTrajectory(frames: number, seed: number): { expression: 
     s,
     f1: rng.uniform(0.5, 1.5), p1: rng.uniform(0, 2 * Math.PI),
     f2: rng.uniform(1.5, 3), p2: rng.uniform(0, 2 * Math.PI),
-    amp: rng.uniform(0.6, 1.1),
+    amp: rng.uniform(0.5, 0.9),
   }));
   const blinkAt = rng.int(T);
   const posePh = Array.from({ length: 6 }, () => rng.uniform(0, 2 * Math.PI));
@@ -85,7 +86,7 @@ export function sequenceTrajectory(frames: number, seed: number): { expression: 
       const raw = 0.6 * Math.sin(2 * Math.PI * w.f1 * u + w.p1) + 0.4 * Math.sin(2 * Math.PI * w.f2 * u + w.p2);
       let v: number;
       if (w.s.min < 0) v = Math.max(-1, Math.min(1, 0.6 * w.amp * raw));
-      else v = Math.max(0, Math.min(1, w.amp * (raw - 0.15) * 1.3));
+      else v = Math.max(0, Math.min(1, w.amp * (raw - 0.25) * 1.4));
       e[w.s.name] = Math.round(v * 1e4) / 1e4;
     }
     // the jaw opens over the middle third so every sequence shows the mouth interior
@@ -144,7 +145,12 @@ export function groundTruthMesh(head: ProceduralHead, spacing: number, pose: Hea
   const colors = new Float32Array(3 * nv);
   const pos = mesh.positions;
   const n3 = new Float64Array(3);
+  const p3 = new Float64Array(3);
   for (let v = 0; v < nv; v++) {
+    // marching cubes puts vertices on grid edges by linear interpolation; move them onto the
+    // exact zero level set (two Newton steps) so the ground truth does not carry that error
+    p3[0] = pos[3 * v]!; p3[1] = pos[3 * v + 1]!; p3[2] = pos[3 * v + 2]!;
+    if (head.project(p3, 0, 2) < 1e-4) { pos[3 * v] = p3[0]; pos[3 * v + 1] = p3[1]; pos[3 * v + 2] = p3[2]; }
     const x = pos[3 * v]!, y = pos[3 * v + 1]!, z = pos[3 * v + 2]!;
     head.normal(x, y, z, n3, 0);
     head.shade(x, y, z, colors, 3 * v);

@@ -83,7 +83,7 @@ describe('procedural head: anchors and landmarks', () => {
   });
 
   it('anchors and landmarks lie on the surface, neutral and expressed', () => {
-    for (const expression of [{}, EXPRESSED, { pucker: 1, frown: 1, eyeCloseR: 1, sneer: 1, mouthSide: -1 }]) {
+    for (const expression of [{}, EXPRESSED, { pucker: 1, frown: 1, eyeCloseR: 1, sneer: 1, mouthSide: -1 }] as Record<string, number>[]) {
       const head = new ProceduralHead({ identity: randomIdentity(new Rng(3), 0.5), expression });
       for (const pts of [head.anchors(), head.landmarks()]) {
         for (let i = 0; i < pts.length / 3; i++) {
