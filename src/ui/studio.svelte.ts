@@ -11,6 +11,7 @@ import type { Preview } from '../nodes/preview.ts';
 import { ComputeClient, WorkerStopped } from '../workers/client.ts';
 import type { ComputeInfo } from '../workers/compute-service.ts';
 import { Catalog } from './catalog.ts';
+import type { MinimapSource } from './editor/minimap-source.ts';
 import type { Command } from './state/commands.ts';
 import { EditorState, type Change, type DispatchOptions } from './state/editor-state.ts';
 import { idbDelete, idbGet, idbSet } from './state/idb.ts';
@@ -74,8 +75,10 @@ export class Studio {
   readOnly = $state(false);
   fileName = $state('untitled.graph.json');
   savedAt = $state<number | null>(null);
+  /** Bumped (at most once a frame) when the canvas moved: the minimap redraws. */
+  viewTick = $state(0);
   /** Set by the rete view: actions that need the canvas (fit, arrange, palette). */
-  view: ViewActions | undefined;
+  view = $state.raw<ViewActions | undefined>(undefined);
 
   private hintId = 0;
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -100,7 +103,11 @@ export class Studio {
 
   /** Starts the worker, fetches the catalog, and opens the first graph (share link, autosave, default). */
   async start(): Promise<void> {
+    // `?backend=wasm` (or webgpu, webgl, cpu) pins the worker's backend, e.g. for comparisons.
+    const wanted = new URLSearchParams(location.search).get('backend');
+    const backend = wanted === 'webgpu' || wanted === 'webgl' || wanted === 'wasm' || wanted === 'cpu' ? wanted : 'auto';
     const client = (this.client = new ComputeClient({
+      backend,
       onRestart: (reason) => this.hint(`Compute worker restarted: ${reason}`, 'warn'),
     }));
     client.onEvents((events) => this.onEvents(events));
@@ -424,6 +431,7 @@ export class Studio {
 }
 
 export interface ViewActions {
+  minimap: MinimapSource;
   zoomToFit(): void;
   arrange(): void;
   openPalette(at?: { x: number; y: number }): void;

@@ -14,7 +14,6 @@ interface SelectorEntity {
   translate(dx: number, dy: number): void | Promise<void>;
 }
 import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 'rete-connection-plugin';
-import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { Presets, SveltePlugin, type SvelteArea2D } from 'rete-svelte-plugin/5';
 import type { Component } from 'svelte';
 import { defaultParams } from '../../graph/params.ts';
@@ -27,6 +26,7 @@ import CommentCard from './CommentCard.svelte';
 import NodeCard from './NodeCard.svelte';
 import SocketDot from './SocketDot.svelte';
 import Wire from './Wire.svelte';
+import type { MinimapSource } from './minimap-source.ts';
 
 export const COMMENT_PREFIX = 'comment:';
 export const NODE_WIDTH = 220;
@@ -52,7 +52,7 @@ export class StudioConnection extends ClassicPreset.Connection<StudioNode, Studi
 }
 
 type Schemes = GetSchemes<StudioNode, StudioConnection>;
-type AreaExtra = SvelteArea2D<Schemes> | MinimapExtra;
+type AreaExtra = SvelteArea2D<Schemes>;
 
 /** Rete ids → document ids (comments carry a prefix so they never collide with nodes). */
 export const toDocId = (reteId: string) => (reteId.startsWith(COMMENT_PREFIX) ? reteId.slice(COMMENT_PREFIX.length) : reteId);
@@ -95,7 +95,6 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   const area = new AreaPlugin<Schemes, AreaExtra>(container);
   const connection = new ConnectionPlugin<Schemes, AreaExtra>();
   const render = new SveltePlugin<Schemes, AreaExtra>();
-  const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
 
   const allowAdd = new Set<string>();
   const allowRemove = new Set<string>();
@@ -121,7 +120,6 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
       },
     }) as never,
   );
-  render.addPreset(Presets.minimap.setup({ size: 180 }) as never);
 
   connection.addPreset(() =>
     new ClassicFlow({
@@ -133,7 +131,6 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   editor.use(area);
   area.use(connection);
   area.use(render);
-  area.use(minimap);
 
   // ---- gestures → commands ----
 
@@ -208,7 +205,10 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     return ctx;
   });
 
+  let tickFrame = 0;
+  const tick = () => (tickFrame ||= requestAnimationFrame(() => ((tickFrame = 0), studio.viewTick++)));
   area.addPipe((ctx) => {
+    if (ctx.type === 'translated' || ctx.type === 'zoomed' || ctx.type === 'nodetranslated' || ctx.type === 'rendered' || ctx.type === 'noderemoved' || ctx.type === 'resized') tick();
     if (ctx.type === 'nodetranslate') {
       if (studio.readOnly && !allowMove.has(ctx.data.id)) return undefined;
     } else if (ctx.type === 'nodetranslated') {
@@ -380,6 +380,11 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
 
   function zoomToFit() {
     const nodes = editor.getNodes();
+    // Sizes are read here, in one layout pass, rather than observed on every card.
+    for (const n of nodes) {
+      const el = area.nodeViews.get(n.id)?.element;
+      if (el?.offsetWidth) [n.width, n.height] = [el.offsetWidth, el.offsetHeight];
+    }
     if (nodes.length) void AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
   }
 
@@ -414,7 +419,21 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     return studio.selected.map(toDocId);
   }
 
+  const minimap: MinimapSource = {
+    rects: () =>
+      [...area.nodeViews].map(([id, v]) => ({ x: v.position.x, y: v.position.y, w: v.element.offsetWidth, h: v.element.offsetHeight, comment: id.startsWith(COMMENT_PREFIX), selected: studio.selected.includes(id) })),
+    viewport: () => {
+      const t = area.area.transform;
+      return { x: -t.x / t.k, y: -t.y / t.k, w: container.clientWidth / t.k, h: container.clientHeight / t.k };
+    },
+    centerOn: (x, y) => {
+      const t = area.area.transform;
+      void area.area.translate(container.clientWidth / 2 - x * t.k, container.clientHeight / 2 - y * t.k);
+    },
+  };
+
   studio.view = {
+    minimap,
     zoomToFit,
     arrange,
     openPalette: paletteAtPointerOrCenter,
@@ -451,7 +470,9 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     else zoomToFit();
   }
 
-  const unsubscribe = studio.editor.subscribe((c) => void reconcile(c.reset).then(() => c.reset && afterOpen()));
+  const unsubscribe = studio.editor.subscribe((c) => {
+    void reconcile(c.reset).then(() => (c.reset ? afterOpen() : undefined));
+  });
   await reconcile(true);
   await afterOpen();
 
