@@ -8,6 +8,7 @@
  * first layer only reads [δ (dPos) | one-hot node (≤2)]. No per-point weight gathers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { constMatMul, isRecording, linear, type Weight } from './linear.ts';
 import { GLOBAL_NODE_DISTANCE, SIGMA_NEIGHBOURS, derivedSizes, typeNodes } from './config.ts';
 import type { Conditioning } from './conditioning.ts';
 import type { EdgePlan } from './edge-plan.ts';
@@ -31,26 +32,44 @@ export interface CanonicalOutput {
 
 /** Geometry member: returns the sdf [n, 1] and the β-scaled colour feature (last hidden pre-activation). */
 function geoMember(g: GeoType, first: tf.Tensor): { sdf: tf.Tensor2D; feat: tf.Tensor2D } {
+  // Intermediates are disposed as soon as they are consumed (see deform.ts on why that is safe).
   let v = first as tf.Tensor2D;
-  for (const l of g.hidden) v = tf.fused.matMul({ a: tf.softplus(v), b: l.w, bias: l.b }) as tf.Tensor2D;
-  return { sdf: tf.fused.matMul({ a: tf.softplus(v), b: g.out.w, bias: g.out.b }) as tf.Tensor2D, feat: v };
+  for (const l of g.hidden) {
+    const s = tf.softplus(v);
+    v.dispose();
+    v = linear(s, l, l.b) as tf.Tensor2D;
+    s.dispose();
+  }
+  const s = tf.softplus(v);
+  const sdf = linear(s, g.out, g.out.b) as tf.Tensor2D;
+  s.dispose();
+  return { sdf, feat: v };
 }
 
 /** Appearance member from the first layer's (pre-ReLU) output. */
 function appMember(a: AppType, first: tf.Tensor): tf.Tensor2D {
   let h = tf.relu(first) as tf.Tensor2D;
-  for (const l of a.hidden) h = tf.fused.matMul({ a: h, b: l.w, bias: l.b, activation: 'relu' }) as tf.Tensor2D;
-  return tf.fused.matMul({ a: h, b: a.out.w, bias: a.out.b }) as tf.Tensor2D;
+  first.dispose();
+  for (const l of a.hidden) {
+    const next = linear(h, l, l.b, 'relu') as tf.Tensor2D;
+    h.dispose();
+    h = next;
+  }
+  const rgb = linear(h, a.out, a.out.b) as tf.Tensor2D;
+  h.dispose();
+  return rgb;
 }
 
-/** x·[W; B] for input rows x = [y | onehot] without materialising a per-row bias. */
-function firstLayer(y: tf.Tensor, w: tf.Tensor2D, oh: tf.Tensor, nodeBias: tf.Tensor): tf.Tensor {
-  if (nodeBias.rank === 1) return tf.fused.matMul({ a: y as tf.Tensor2D, b: w, bias: nodeBias });
-  return tf.matMul(tf.concat([y, oh], 1), tf.concat([w, nodeBias], 0));
+/** y·W + onehot·B (B: per-node biases) without materialising a per-row bias. */
+function firstLayer(y: tf.Tensor, w: Weight, oh: tf.Tensor, nodeBias: tf.Tensor): tf.Tensor {
+  if (nodeBias.rank === 1) return linear(y, w, nodeBias);
+  if (isRecording()) return tf.add(constMatMul(y, w), tf.matMul(oh as tf.Tensor2D, nodeBias as tf.Tensor2D));
+  // One matMul over [y | onehot]·[W; B].
+  return tf.matMul(tf.concat([y, oh], 1) as tf.Tensor2D, tf.concat([w.w, nodeBias], 0) as tf.Tensor2D);
 }
 
 function bottleneck(b1: Dense, feat: tf.Tensor): tf.Tensor {
-  return tf.fused.matMul({ a: feat, b: b1.w, bias: b1.b, activation: 'relu' });
+  return linear(feat, b1, b1.b, 'relu');
 }
 
 /** SDF (and colour) of canonical queries x_c [N, dPos] with the edge plan of x_c. */
@@ -76,30 +95,38 @@ export function canonicalField(p: NphmParams, cond: Conditioning, xc: tf.Tensor2
       const cnt = plan.counts[t]!;
       if (cnt === 0) continue;
       const off = plan.offsets[t]!;
-      const nn = typeNodes(cfg, t).length;
-      const oh = tf.slice(plan.aux, [off, dPos], [cnt, nn]);
-      const xT = tf.slice(xs, [off, 0], [cnt, dPos]);
-      const nodePos = cond.nodePos[t]!;
-      const delta = nn === 1 ? tf.sub(xT, nodePos) : tf.sub(xT, tf.matMul(oh, nodePos));
-      const dist = tf.sqrt(tf.sum(tf.square(tf.slice(delta, [0, 0], [cnt, 3])), 1, true));
-      const g = geoMember(p.geo[t]!, firstLayer(delta, p.geo[t]!.wDelta, oh, cond.geoNodeBias[t]!));
-      const cols: tf.Tensor[] = [g.sdf];
-      if (wantRgb) {
-        const r = bottleneck(p.bottleneck1, g.feat);
-        cols.push(appMember(p.app[t]!, firstLayer(r, p.app[t]!.wR, oh, cond.appNodeBias[t]!)));
-      }
-      cols.push(dist);
-      outs.push(tf.concat(cols, 1) as tf.Tensor2D);
+      // One tidy per type: without a tape its intermediates are freed before the next type runs.
+      outs.push(
+        tf.tidy(() => {
+          const nn = typeNodes(cfg, t).length;
+          const oh = tf.slice(plan.aux, [off, dPos], [cnt, nn]);
+          const xT = tf.slice(xs, [off, 0], [cnt, dPos]);
+          const nodePos = cond.nodePos[t]!;
+          const delta = nn === 1 ? tf.sub(xT, nodePos) : tf.sub(xT, tf.matMul(oh, nodePos));
+          const dist = tf.sqrt(tf.sum(tf.square(tf.slice(delta, [0, 0], [cnt, 3])), 1, true));
+          const g = geoMember(p.geo[t]!, firstLayer(delta, p.geo[t]!.wDelta, oh, cond.geoNodeBias[t]!));
+          const cols: tf.Tensor[] = [g.sdf];
+          if (wantRgb) {
+            const r = bottleneck(p.bottleneck1, g.feat);
+            cols.push(appMember(p.app[t]!, firstLayer(r, p.app[t]!.wR, oh, cond.appNodeBias[t]!)));
+          }
+          cols.push(dist);
+          return tf.concat(cols, 1) as tf.Tensor2D;
+        }),
+      );
     }
     const sorted = outs.length === 1 ? outs[0]! : tf.concat(outs, 0);
     const pm = tf.reshape(permuteRows(sorted, plan.inv, plan.perm), [N, K, C]);
 
     // The global member: node at the origin, so δ = x_c; its blend distance is a constant.
     const tg = s.numTypes - 1;
-    const gg = geoMember(p.geo[tg]!, tf.fused.matMul({ a: xc, b: p.geo[tg]!.wDelta, bias: cond.geoNodeBias[tg]! }));
+    const gg = geoMember(p.geo[tg]!, linear(xc, p.geo[tg]!.wDelta, cond.geoNodeBias[tg]!));
 
     const d = tf.reshape(tf.slice(pm, [0, 0, C - 1], [N, K, 1]), [N, K]);
-    const sigma = tf.div(tf.max(tf.slice(d, [0, 0], [N, SIGMA_NEIGHBOURS]), 1, true), id.blend_std);
+    // σ = max of the 8 nearest distances = the 8th, as the kNN slots are sorted ascending. A slice
+    // rather than tf.max: Max's gradient goes through Equal, which has no gradient, so the normals
+    // could not be differentiated again. (Ties only swap which equal distance carries the gradient.)
+    const sigma = tf.div(tf.slice(d, [0, SIGMA_NEIGHBOURS - 1], [N, 1]), id.blend_std);
     const dAll = tf.concat([d, tf.fill([N, 1], GLOBAL_NODE_DISTANCE)], 1);
     const wRaw = tf.exp(tf.mul(tf.square(tf.div(dAll, sigma)), -0.5));
     const w = tf.div(wRaw, tf.add(tf.sum(wRaw, 1, true), 1e-8)) as tf.Tensor2D;
@@ -108,7 +135,7 @@ export function canonicalField(p: NphmParams, cond: Conditioning, xc: tf.Tensor2
     const out: CanonicalOutput = { sdf: tf.sum(tf.mul(w, edgeSdf), 1) as tf.Tensor1D };
     let edgeRgb: tf.Tensor3D | undefined;
     if (wantRgb) {
-      const tr = tf.fused.matMul({ a: bottleneck(p.bottleneck1, gg.feat), b: p.app[tg]!.wR, bias: cond.appNodeBias[tg]! });
+      const tr = linear(bottleneck(p.bottleneck1, gg.feat), p.app[tg]!.wR, cond.appNodeBias[tg]!);
       const rgbG = appMember(p.app[tg]!, tr);
       edgeRgb = tf.concat([tf.slice(pm, [0, 0, 1], [N, K, 3]), tf.expandDims(rgbG, 1)], 1) as tf.Tensor3D;
       out.rgb = tf.sum(tf.mul(tf.expandDims(w, 2), edgeRgb), 1) as tf.Tensor2D;

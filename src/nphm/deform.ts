@@ -4,6 +4,7 @@
  * into per-call biases (see conditioning.ts), so per point only the xyz rows remain.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { constMatMul, isRecording, linear } from './linear.ts';
 import { derivedSizes } from './config.ts';
 import type { Conditioning } from './conditioning.ts';
 import type { NphmParams } from './params.ts';
@@ -14,15 +15,19 @@ export function deformationOutput(p: NphmParams, cond: Conditioning, x: tf.Tenso
   const d = p.deform;
   return tf.tidy(() => {
     // softplus(β·u) on β-scaled pre-activations: see params.ts.
-    let h: tf.Tensor = tf.softplus(tf.fused.matMul({ a: x, b: d.w0x, bias: cond.def0Bias }));
+    let h: tf.Tensor = tf.softplus(linear(x, d.w0x, cond.def0Bias));
     d.hidden.forEach((l, i) => {
       const v =
         i + 1 === s.skipLayer
-          ? tf.add(tf.fused.matMul({ a: h as tf.Tensor2D, b: l.w, bias: cond.defSkipBias }), tf.matMul(x, d.skipX))
-          : tf.fused.matMul({ a: h as tf.Tensor2D, b: l.w, bias: l.b });
+          ? tf.add(linear(h, l, cond.defSkipBias), isRecording() ? constMatMul(x, d.skipX) : tf.matMul(x, d.skipX.w))
+          : linear(h, l, l.b);
+      // Eager disposal keeps one layer alive without a tape; under a tape the engine holds its own
+      // references to what the backward pass needs, so this is always safe.
+      h.dispose();
       h = tf.softplus(v);
+      v.dispose();
     });
-    return tf.fused.matMul({ a: h as tf.Tensor2D, b: d.out.w, bias: d.out.b }) as tf.Tensor2D;
+    return linear(h, d.out, d.out.b) as tf.Tensor2D;
   });
 }
 

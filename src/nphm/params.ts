@@ -12,10 +12,12 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NphmConfig } from './config.ts';
+import type { Weight } from './linear.ts';
 
-/** y = x·w + b with w [in, out]. */
-export interface Dense {
-  w: tf.Tensor2D;
+export type { Weight } from './linear.ts';
+
+/** y = x·w + b with w [in, out] (and its transpose, see linear.ts). */
+export interface Dense extends Weight {
   b: tf.Tensor1D;
 }
 
@@ -24,7 +26,7 @@ export interface GeoType {
   /** First layer, latent rows [G + Lg, H] (×β). */
   wLat: tf.Tensor2D;
   /** First layer, δ rows [dPos, H] (×β). */
-  wDelta: tf.Tensor2D;
+  wDelta: Weight;
   /** First layer bias [H] (×β). */
   b0: tf.Tensor1D;
   /** Linear layers 1 … nlayers−1 (W ×1, b ×β); the last one's pre-activation is the colour feature. */
@@ -41,7 +43,7 @@ export interface AppType {
    * First layer rows of the bottleneck input, with the bottleneck's second (linear) layer folded in:
    * c·Wc = (r·B2 + b2)·Wc = r·(B2·Wc) + b2·Wc. [16, Ha].
    */
-  wR: tf.Tensor2D;
+  wR: Weight;
   /** First layer bias plus b2·Wc [Ha]. */
   b0: tf.Tensor1D;
   hidden: Dense[];
@@ -51,14 +53,14 @@ export interface AppType {
 
 export interface DeformParams {
   /** Layer 0, xyz rows [3, Hd] (×β). */
-  w0x: tf.Tensor2D;
+  w0x: Weight;
   /** Layer 0, code rows ([c_id, z_exp]) [lat_id + lat_ex, Hd] (×β). */
   w0code: tf.Tensor2D;
   b0: tf.Tensor1D;
   /** Layers 1 … nlayers−1; entry `skipLayer − 1` is the skip layer's hidden part (÷√2). */
   hidden: Dense[];
   /** Skip layer rows of the network input, split like layer 0 (×β/√2). */
-  skipX: tf.Tensor2D;
+  skipX: Weight;
   skipCode: tf.Tensor2D;
   out: Dense;
 }
@@ -79,21 +81,25 @@ export interface NphmParams {
 }
 
 export function disposeParams(p: NphmParams): void {
-  const d = (x: Dense) => (x.w.dispose(), x.b.dispose());
+  const d = (x: Dense) => (x.w.dispose(), x.wt.dispose(), x.b.dispose());
+  const dw = (x: Weight) => (x.w.dispose(), x.wt.dispose());
   p.meanAnchors.dispose();
   p.pos.forEach(d);
   d(p.compressor);
   const f = p.deform;
-  [f.w0x, f.w0code, f.b0, f.skipX, f.skipCode].forEach((t) => t.dispose());
+  [f.w0code, f.b0, f.skipCode].forEach((t) => t.dispose());
+  [f.w0x, f.skipX].forEach(dw);
   f.hidden.forEach(d);
   d(f.out);
   for (const g of p.geo) {
-    [g.wLat, g.wDelta, g.b0].forEach((t) => t.dispose());
+    [g.wLat, g.b0].forEach((t) => t.dispose());
+    dw(g.wDelta);
     g.hidden.forEach(d);
     d(g.out);
   }
   for (const a of p.app) {
-    [a.wLat, a.wR, a.b0].forEach((t) => t.dispose());
+    [a.wLat, a.b0].forEach((t) => t.dispose());
+    dw(a.wR);
     a.hidden.forEach(d);
     d(a.out);
   }

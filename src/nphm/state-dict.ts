@@ -8,6 +8,7 @@ import { COMMUNICATION_DIM, SOFTPLUS_BETA, derivedSizes, typeNodes, type NphmCon
 import type { AppType, Dense, GeoType, NphmParams } from './params.ts';
 import { checkStateDict, getTensor, type StateDict, type StateTensor } from './weights/state-dict.ts';
 import { NphmModel } from './model.ts';
+import { weight, type Weight } from './linear.ts';
 
 export type { StateDict, StateTensor } from './weights/state-dict.ts';
 
@@ -90,12 +91,16 @@ export function buildParams(cfg: NphmConfig, sds: DecoderStateDicts, meanAnchors
   const dense = (get: (k: string) => StateTensor, key: string, ws = 1, bs = 1): Dense => {
     const w = get(`${key}.weight`);
     const [out, inn] = w.shape as [number, number];
-    return { w: t2(cols(w, 0, inn, ws), inn, out), b: t1(scaled(get(`${key}.bias`).data, bs)) };
+    return { ...weight(t2(cols(w, 0, inn, ws), inn, out)), b: t1(scaled(get(`${key}.bias`).data, bs)) };
   };
 
   return tf.tidy((): tf.TensorContainer => {
     const keep = <T extends tf.Tensor>(x: T) => tf.keep(x);
-    const keepDense = (d: Dense) => ({ w: keep(d.w), b: keep(d.b) });
+    const keepDense = (d: Dense): Dense => ({ w: keep(d.w), wt: keep(d.wt), b: keep(d.b) });
+    const keepW = (w: tf.Tensor2D): Weight => {
+      const r = weight(w);
+      return { w: keep(r.w), wt: keep(r.wt) };
+    };
 
     const pos = ['mlp_pos.0', 'mlp_pos.2', 'mlp_pos.4'].map((k) => keepDense(dense(idT, k)));
     const compressor = keepDense(dense(exT, 'compressor.0'));
@@ -104,14 +109,14 @@ export function buildParams(cfg: NphmConfig, sds: DecoderStateDicts, meanAnchors
     const Hd = ex.hidden_dim;
     const w0 = exT('defDeepSDF.lin0.weight');
     const hiddenDef: Dense[] = [];
-    let skipX: tf.Tensor2D | undefined;
+    let skipX: Weight | undefined;
     let skipCode: tf.Tensor2D | undefined;
     for (let i = 1; i < ex.nlayers; i++) {
       const key = `defDeepSDF.lin${i}`;
       if (i === s.skipLayer) {
         const w = exT(`${key}.weight`);
-        hiddenDef.push({ w: keep(t2(cols(w, 0, Hd, 1 / Math.SQRT2), Hd, Hd)), b: keep(t1(scaled(exT(`${key}.bias`).data, B))) });
-        skipX = keep(t2(cols(w, Hd, Hd + 3, B / Math.SQRT2), 3, Hd));
+        hiddenDef.push({ ...keepW(t2(cols(w, 0, Hd, 1 / Math.SQRT2), Hd, Hd)), b: keep(t1(scaled(exT(`${key}.bias`).data, B))) });
+        skipX = keepW(t2(cols(w, Hd, Hd + 3, B / Math.SQRT2), 3, Hd));
         skipCode = keep(t2(cols(w, Hd + 3, Hd + s.defIn, B / Math.SQRT2), s.defIn - 3, Hd));
       } else hiddenDef.push(keepDense(dense(exT, key, 1, B)));
     }
@@ -120,7 +125,7 @@ export function buildParams(cfg: NphmConfig, sds: DecoderStateDicts, meanAnchors
       throw new Error(`config: decoder.ex.nlayers = ${ex.nlayers} leaves no skip layer`);
     }
     const deform = {
-      w0x: keep(t2(cols(w0, 0, 3, B), 3, Hd)),
+      w0x: keepW(t2(cols(w0, 0, 3, B), 3, Hd)),
       w0code: keep(t2(cols(w0, 3, s.defIn, B), s.defIn - 3, Hd)),
       b0: keep(t1(scaled(exT('defDeepSDF.lin0.bias').data, B))),
       hidden: hiddenDef,
@@ -144,7 +149,7 @@ export function buildParams(cfg: NphmConfig, sds: DecoderStateDicts, meanAnchors
       const latG = G + id.lat_dim_loc_geo;
       geo.push({
         wLat: keep(t2(cols(gw0, 0, latG, B), latG, Hg)),
-        wDelta: keep(t2(cols(gw0, latG, latG + s.dPos, B), s.dPos, Hg)),
+        wDelta: keepW(t2(cols(gw0, latG, latG + s.dPos, B), s.dPos, Hg)),
         b0: keep(t1(scaled(idT(`${gKeys[0]}.bias`).data, B))),
         hidden: gKeys.slice(1, -1).map((k) => keepDense(dense(idT, k, 1, B))),
         out: keepDense(dense(idT, gKeys[gKeys.length - 1]!, 1 / B, 1)),
@@ -172,7 +177,7 @@ export function buildParams(cfg: NphmConfig, sds: DecoderStateDicts, meanAnchors
       }
       app.push({
         wLat: keep(t2(cols(aw0, 0, latA), latA, Ha)),
-        wR: keep(t2(wR, C, Ha)),
+        wR: keepW(t2(wR, C, Ha)),
         b0: keep(t1(Float32Array.from(b0))),
         hidden: aKeys.slice(1, -1).map((k) => keepDense(dense(idT, k))),
         out: keepDense(dense(idT, aKeys[aKeys.length - 1]!)),

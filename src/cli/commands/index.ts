@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 /** Every `nphm` sub-command, loaded lazily so that `nphm graph check` does not start tfjs. */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   graph: { summary: 'check and run graph files', load: async () => (await import('./graph.ts')).command },
+  bench: { summary: 'run a benchmark from bench/ (field, render, mesh, …)', load: async () => (await import('./bench.ts')).command },
   eval: { summary: 'evaluate a MonoNPHM model on codes and points (parity probe)', load: async () => (await import('./eval.ts')).command },
   import: { summary: 'convert an official MonoNPHM checkpoint to the studio weight format', load: async () => (await import('./import.ts')).command },
   synth: { summary: 'procedural heads: synthetic videos with ground truth', load: async () => (await import('./synth.ts')).command },

@@ -1,0 +1,222 @@
+/**
+ * Throughput of the paper-size MonoNPHM field (random PyTorch-like weights; the cost does not
+ * depend on the values), batch 14 400 posed points (= 450 rays × 32 samples, one tracking batch):
+ *   1. sdf + rgb, no gradients;
+ *   2. sdf + rgb + normals, and the backward of a loss of all three into the codes (z_geo, z_app,
+ *      z_exp): the tracking iteration's double-backward shape.
+ * Prints points/s, the ratio to the machine's float32 matmul ceiling, peak memory, and (with
+ * --profile) the time per kernel of one chunk.
+ * Run: `nphm bench field [--backend wasm|cpu|webgpu] [--batch 14400] [--reps 3] [--chunk N]
+ *       [--grad-chunk N] [--profile] [--skip-grad]`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
+import { PAPER_CONFIG, derivedSizes } from '../src/nphm/config.ts';
+import { buildModel, randomStateDicts } from '../src/nphm/state-dict.ts';
+import { MEAN_ANCHORS_65 } from '../src/nphm/mean-anchors.ts';
+import { disposeConditioning } from '../src/nphm/conditioning.ts';
+import { disposePlan } from '../src/nphm/edge-plan.ts';
+import { deformPoints } from '../src/nphm/deform.ts';
+import { canonicalField } from '../src/nphm/canonical.ts';
+
+/** Forward FLOP per point of the paper model as the original evaluates it (issue 3's figure). */
+export const FLOP_PER_POINT = 7.4e6;
+/** This machine's float32 matmul ceiling (2 cores), from the issue. */
+export const CEILING_FLOPS = 200e9;
+
+export interface FieldBenchResult {
+  backend: string;
+  batch: number;
+  noGrad: { ms: number; cpuMs?: number; pointsPerSecond: number; ceilingRatio: number; chunk: number };
+  grad?: { ms: number; cpuMs: number; pointsPerSecond: number; chunk: number };
+  peakRssMB: number;
+  peakTfMB: number;
+}
+
+function opt(argv: string[], k: string): string | undefined {
+  const i = argv.indexOf(`--${k}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+export async function main(argv: string[] = []): Promise<FieldBenchResult> {
+  const backend = await initNodeTf(parseBackend(opt(argv, 'backend') ?? 'wasm'));
+  const batch = Number(opt(argv, 'batch') ?? 14400);
+  const reps = Number(opt(argv, 'reps') ?? 3);
+  const chunk = Number(opt(argv, 'chunk') ?? batch);
+  const gradChunk = Number(opt(argv, 'grad-chunk') ?? 2400);
+  const cfg = PAPER_CONFIG;
+  const s = derivedSizes(cfg);
+
+  let peakTf = 0;
+  const sampleMem = () => (peakTf = Math.max(peakTf, tf.memory().numBytes));
+  const tBuild = performance.now();
+  const model = buildModel(cfg, randomStateDicts(cfg, 1), MEAN_ANCHORS_65);
+  const msBuild = performance.now() - tBuild;
+
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+  const lo = [-0.55, -0.5, -0.95];
+  const hi = [0.55, 0.75, 0.4];
+  const pts = Float32Array.from({ length: 3 * batch }, (_, i) => lo[i % 3]! + (hi[i % 3]! - lo[i % 3]!) * rnd());
+  const codeArr = (n: number) => Float32Array.from({ length: n }, () => 0.1 * (rnd() - 0.5));
+  const zGeo = tf.variable(tf.tensor1d(codeArr(s.zGeoDim)));
+  const zApp = tf.variable(tf.tensor1d(codeArr(s.zAppDim)));
+  const zExp = tf.variable(tf.tensor1d(codeArr(s.zExpDim)));
+  const codes = { zGeo, zApp, zExp };
+  console.log(`field bench: paper model (${s.zGeoDim}/${s.zAppDim}/${s.zExpDim} codes) on ${backend}, batch ${batch}; weights built in ${msBuild.toFixed(0)} ms`);
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+  // 1. sdf + rgb without gradients.
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const noGradOnce = async () => {
+    const r = await model.evaluate(pts, codes, { chunk });
+    sampleMem();
+    return r;
+  };
+  await noGradOnce(); // warm-up: XNNPACK packs each weight matrix on first use
+  const tNo: number[] = [];
+  const cNo: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    const c0 = cpuMs();
+    await noGradOnce();
+    tNo.push(performance.now() - t0);
+    cNo.push(cpuMs() - c0);
+  }
+  const msNo = median(tNo);
+  const cpuNo = median(cNo);
+  const ppsNo = (batch / msNo) * 1000;
+  const result: FieldBenchResult = {
+    backend,
+    batch,
+    noGrad: { ms: msNo, pointsPerSecond: ppsNo, ceilingRatio: (ppsNo * FLOP_PER_POINT) / CEILING_FLOPS, chunk },
+    peakRssMB: 0,
+    peakTfMB: 0,
+  };
+  console.log(
+    `  sdf+rgb, no grad:            ${msNo.toFixed(0)} ms / batch = ${ppsNo.toFixed(0)} points/s ` +
+      `(${((ppsNo * FLOP_PER_POINT) / 1e9).toFixed(1)} GFLOP/s nominal, ${(100 * result.noGrad.ceilingRatio).toFixed(1)} % of the ${CEILING_FLOPS / 1e9} GFLOP/s ceiling; chunk ${chunk})`,
+  );
+  // Wall time suffers when other processes share the 2 cores; the process CPU time does not.
+  console.log(`      process CPU time ${cpuNo.toFixed(0)} ms / batch = ${((batch / cpuNo) * 1000).toFixed(0)} points per CPU-second`);
+  result.noGrad.cpuMs = cpuNo;
+
+  // 2. sdf + rgb + normals, backward of a loss of all three into the codes, accumulated over chunks.
+  if (!argv.includes('--skip-grad')) {
+    const gradOnce = async () => {
+      let acc: tf.Tensor[] | undefined;
+      for (let start = 0; start < batch; start += gradChunk) {
+        const n = Math.min(gradChunk, batch - start);
+        const x = tf.tensor2d(pts.subarray(3 * start, 3 * (start + n)), [n, 3]);
+        // The edge plan is a constant of the chunk; built once, asynchronously, like on webgpu.
+        const cond0 = model.condition(codes);
+        const xc = tf.tidy(() => deformPoints(model.params, cond0, x));
+        const plan = await model.plan(xc, cond0);
+        disposeConditioning(cond0);
+        xc.dispose();
+        const { grads } = tf.variableGrads(() => {
+          const cond = model.condition(codes);
+          const r = model.fieldWithNormals(x, cond, { plan });
+          const eik = tf.square(tf.sub(tf.norm(r.normals, 'euclidean', 1), 1));
+          return tf.add(tf.add(tf.sum(tf.square(r.sdf)), tf.sum(tf.square(r.rgb!))), tf.sum(eik)) as tf.Scalar;
+        }, [zGeo, zApp, zExp]);
+        sampleMem();
+        const g = [grads[zGeo.name]!, grads[zApp.name]!, grads[zExp.name]!];
+        if (!acc) acc = g;
+        else {
+          const next = acc.map((a, i) => tf.add(a, g[i]!));
+          tf.dispose([...acc, ...g]);
+          acc = next;
+        }
+        disposePlan(plan);
+        x.dispose();
+      }
+      await Promise.all(acc!.map((a) => a.data()));
+      tf.dispose(acc);
+    };
+    await gradOnce();
+    const tG: number[] = [];
+    const cG: number[] = [];
+    for (let i = 0; i < Math.max(1, Math.min(reps, 2)); i++) {
+      const t0 = performance.now();
+      const c0 = cpuMs();
+      await gradOnce();
+      tG.push(performance.now() - t0);
+      cG.push(cpuMs() - c0);
+    }
+    const msG = median(tG);
+    const cpuG = median(cG);
+    result.grad = { ms: msG, cpuMs: cpuG, pointsPerSecond: (batch / msG) * 1000, chunk: gradChunk };
+    console.log(`  sdf+rgb+normals + backward:  ${msG.toFixed(0)} ms / batch = ${result.grad.pointsPerSecond.toFixed(0)} points/s (chunks of ${gradChunk})`);
+    console.log(`      process CPU time ${cpuG.toFixed(0)} ms / batch = ${((batch / cpuG) * 1000).toFixed(0)} points per CPU-second`);
+  }
+
+  result.peakRssMB = process.resourceUsage().maxRSS / 1024;
+  result.peakTfMB = peakTf / 2 ** 20;
+  console.log(`  peak memory: process RSS ${result.peakRssMB.toFixed(0)} MB, tf.memory() ${result.peakTfMB.toFixed(0)} MB (sampled per chunk)`);
+  console.log(`  reference (original PyTorch, 2 threads, this machine): ~4000 points/s no grad, ~500 points/s with normals + backward`);
+
+  if (argv.includes('--profile')) await profile(model, pts.subarray(0, 3 * Math.min(batch, chunk)), codes);
+
+  tf.dispose([zGeo, zApp, zExp]);
+  model.dispose();
+  return result;
+}
+
+/** Time per kernel (summed by name) and per stage of one no-grad chunk. */
+async function profile(model: ReturnType<typeof buildModel>, pts: Float32Array, codes: { zGeo: tf.Tensor; zApp: tf.Tensor; zExp: tf.Tensor }): Promise<void> {
+  const n = pts.length / 3;
+  const x = tf.tensor2d(pts, [n, 3]);
+  const cond = model.condition(codes);
+  const stages: [string, number][] = [];
+  let t0 = performance.now();
+  const xc = tf.tidy(() => deformPoints(model.params, cond, x));
+  await xc.data();
+  stages.push(['deformation MLP', performance.now() - t0]);
+  t0 = performance.now();
+  const plan = await model.plan(xc, cond);
+  stages.push(['kNN + edge plan (topk, JS sort by type)', performance.now() - t0]);
+  t0 = performance.now();
+  const out = canonicalField(model.params, cond, xc, plan, { rgb: false });
+  await out.sdf.data();
+  stages.push(['canonical ensemble, sdf only', performance.now() - t0]);
+  tf.dispose(out as unknown as tf.TensorContainer);
+  t0 = performance.now();
+  const out2 = canonicalField(model.params, cond, xc, plan, { rgb: true });
+  await out2.sdf.data();
+  stages.push(['canonical ensemble, sdf + rgb', performance.now() - t0]);
+  tf.dispose(out2 as unknown as tf.TensorContainer);
+  console.log(`  stages (${n} points):`);
+  for (const [k, v] of stages) console.log(`    ${k.padEnd(42)} ${v.toFixed(0).padStart(7)} ms`);
+
+  const info = await tf.profile(async () => {
+    const r = canonicalField(model.params, cond, xc, plan, { rgb: true });
+    await r.sdf.data();
+    tf.dispose(r as unknown as tf.TensorContainer);
+    const y = tf.tidy(() => deformPoints(model.params, cond, x));
+    await y.data();
+    y.dispose();
+  });
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls++;
+    byKernel.set(k.name, e);
+  }
+  const total = [...byKernel.values()].reduce((a, b) => a + b.ms, 0);
+  console.log(`  kernels (one no-grad chunk: deformation + ensemble with colour; ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms):`);
+  for (const [k, v] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+    console.log(`    ${k.padEnd(20)} ${v.ms.toFixed(0).padStart(7)} ms ${((100 * v.ms) / total).toFixed(1).padStart(5)} %  (${v.calls} calls)`);
+  }
+  disposePlan(plan);
+  disposeConditioning(cond);
+  tf.dispose([x, xc]);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));
