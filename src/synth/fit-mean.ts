@@ -1,8 +1,9 @@
 /**
  * Fits mean-head constants so that the 65 mean anchors lie on the neutral mean surface: Adam on
- * Σ sdf(anchor)² with finite-difference gradients and a pull towards the hand-made start values.
- * Used once to produce `BASE` (run `npx tsx -e "…fitMeanHead…"`, see the synth report); kept so the
- * fit can be redone when primitives change.
+ * Σ sdf(anchor)² with central-difference gradients and a pull towards the hand-made start values
+ * (without it the fit trades anatomy for residuals, e.g. lips pushed 4 cm forwards). `BASE` in
+ * shape.ts holds the result of fitMeanHead(start, placementKeys, 300, 0.002, 3); kept so the fit can
+ * be redone when primitives change.
  */
 import { MEAN_ANCHORS } from './anchors-mean.ts';
 import { NeutralHead } from './neutral.ts';

@@ -1,6 +1,6 @@
 /**
- * Sphere tracing of a procedural head under a pinhole camera, with Lambert + ambient shading and a
- * short SDF ambient-occlusion term. Plain TS, no tfjs: this is the ground-truth renderer for the
+ * Sphere tracing of a procedural head under a pinhole camera, with Lambert + ambient (or SH-9)
+ * shading and a short SDF ambient-occlusion term. Plain TS, no tfjs: this is the ground-truth renderer for the
  * synthetic videos, independent of any learned model.
  *
  * Conventions (documented in sequence.json too):
@@ -37,6 +37,24 @@ export interface RenderOptions {
   ambient?: number;
   diffuse?: number;
   maxSteps?: number;
+  /**
+   * Optional SH-9 lighting instead of Lambert + ambient (reference §3): 27 numbers, coefficient k of
+   * channel c at [3k + c], on the basis [1, x, y, z, xy, xz, yz, x²−y², 3z²−1] × [0.28209,
+   * 1.02333×3, 0.85809×3, 0.42904, 0.24771] of the unit normal in OpenGL camera axes.
+   */
+  sh?: ArrayLike<number>;
+  /** Multiply by the short SDF ambient-occlusion term (default true). */
+  occlusion?: boolean;
+}
+
+const SH_C = [0.28209, 1.02333, 1.02333, 1.02333, 0.85809, 0.85809, 0.85809, 0.42904, 0.24771];
+
+/** SH-9 shading of channel c for an OpenGL camera-space unit normal. */
+export function shShading(sh: ArrayLike<number>, x: number, y: number, z: number, c: number): number {
+  const b = [1, x, y, z, x * y, x * z, y * z, x * x - y * y, 3 * z * z - 1];
+  let v = 0;
+  for (let k = 0; k < 9; k++) v += SH_C[k]! * b[k]! * sh[3 * k + c]!;
+  return v;
 }
 
 export interface RenderedFrame {
@@ -135,6 +153,7 @@ export function renderHead(head: ProceduralHead, cam: PinholeCamera, pose: HeadP
   const amb = opts.ambient ?? 0.35;
   const dif = opts.diffuse ?? 0.8;
   const maxSteps = opts.maxSteps ?? 200;
+  const useAo = opts.occlusion ?? true;
   const rgb = new Uint8Array(W * H * 3);
   const labels = new Uint8Array(W * H);
   const depth = new Float32Array(W * H);
@@ -164,20 +183,24 @@ export function renderHead(head: ProceduralHead, cam: PinholeCamera, pose: HeadP
       head.normal(px, py, pz, nrm, 0);
       const nx = nrm[0]!, ny = nrm[1]!, nz = nrm[2]!;
       // short ambient occlusion: how much the field falls short of the distance along the normal
-      let occ = 0;
-      for (let k = 1; k <= 4; k++) {
-        const h = 0.012 * k;
-        occ += (h - head.sdf(px + h * nx, py + h * ny, pz + h * nz)) / (1 << k);
+      let ao = 1;
+      if (useAo) {
+        let occ = 0;
+        for (let k = 1; k <= 4; k++) {
+          const h = 0.012 * k;
+          occ += (h - head.sdf(px + h * nx, py + h * ny, pz + h * nz)) / (1 << k);
+        }
+        ao = Math.max(0.35, 1 - 6 * occ);
       }
-      const ao = Math.max(0.35, 1 - 6 * occ);
       const cnx = N[0]! * nx + N[1]! * ny + N[2]! * nz;
       const cny = N[3]! * nx + N[4]! * ny + N[5]! * nz;
       const cnz = N[6]! * nx + N[7]! * ny + N[8]! * nz;
-      const lam = Math.max(0, cnx * lx + cny * ly + cnz * lz);
-      const sh = (amb + dif * lam) * ao;
-      rgb[3 * pi] = Math.round(255 * Math.min(1, alb[0]! * sh));
-      rgb[3 * pi + 1] = Math.round(255 * Math.min(1, alb[1]! * sh));
-      rgb[3 * pi + 2] = Math.round(255 * Math.min(1, alb[2]! * sh));
+      for (let c = 0; c < 3; c++) {
+        // OpenGL camera axes for SH: (x, −y, −z) of the OpenCV frame
+        const s = opts.sh ? shShading(opts.sh, cnx, -cny, -cnz, c) : amb + dif * Math.max(0, cnx * lx + cny * ly + cnz * lz);
+        const val = alb[c]! * s * ao;
+        rgb[3 * pi + c] = Math.round(255 * (val < 0 ? 0 : val > 1 ? 1 : val));
+      }
     }
   }
   return { width: W, height: H, rgb, labels, depth };

@@ -5,7 +5,7 @@ import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { ProceduralHead } from '../../src/synth/head.ts';
-import { axisAngleToMatrix, renderHead } from '../../src/synth/raytrace.ts';
+import { axisAngleToMatrix, renderHead, shShading } from '../../src/synth/raytrace.ts';
 import { projectLandmarks, sequenceCamera } from '../../src/synth/video.ts';
 import { SEG } from '../../src/synth/neutral.ts';
 
@@ -129,5 +129,23 @@ describe('shipped sample public/samples/synthetic-a', () => {
     for (let i = 0; i < f.labels.length; i++) if (f.labels[i] !== mask.data[i]) differ++;
     // the manifest rounds the pose to 1e-5: a handful of boundary pixels may change
     expect(differ).toBeLessThan(0.002 * f.labels.length);
+  });
+});
+
+describe('SH-9 shading', () => {
+  it('constant SH (c₀ = 1/0.28209) shades like ambient 1, and the basis matches reference §3', () => {
+    const head = new ProceduralHead();
+    const cam = sequenceCamera(32);
+    const pose = { R: axisAngleToMatrix(0, 0, 0), t: [0, 0, 0] };
+    const sh = new Array(27).fill(0);
+    for (let c = 0; c < 3; c++) sh[c] = 1 / 0.28209;
+    const a = renderHead(head, cam, pose, { sh, occlusion: false });
+    const b = renderHead(head, cam, pose, { ambient: 1, diffuse: 0, occlusion: false });
+    expect(Array.from(a.rgb)).toEqual(Array.from(b.rgb));
+    // z-only coefficient: shading = 1.02333·n_z (OpenGL: +z towards the camera)
+    const shz = new Array(27).fill(0);
+    shz[3 * 3] = 1;
+    expect(shShading(shz, 0, 0, 1, 0)).toBeCloseTo(1.02333, 5);
+    expect(shShading(shz, 0, 0, 1, 1)).toBe(0);
   });
 });
