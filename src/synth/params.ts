@@ -38,7 +38,7 @@ export const IDENTITY_PARAMS: readonly ParamSpec[] = [
 export const EXPRESSION_PARAMS: readonly ParamSpec[] = [
   { name: 'jawOpen', min: 0, max: 1, neutral: 0, meaning: 'lower face rotated down about an effective hinge axis (x-axis through y = −0.3, z = −0.35) by 0 … 0.2 rad; opens the lips onto the mouth interior' },
   { name: 'smile', min: 0, max: 1, neutral: 0, meaning: 'mouth corners up (0.025), out (0.02) and back; cheeks raised' },
-  { name: 'pucker', min: 0, max: 1, neutral: 0, meaning: 'lips pushed forwards (0.035) and narrowed (×0.7)' },
+  { name: 'pucker', min: 0, max: 1, neutral: 0, meaning: 'lips pushed forwards (0.035) and narrowed (by up to 30 %)' },
   { name: 'browRaise', min: 0, max: 1, neutral: 0, meaning: 'both brows and forehead skin raised by 0.025' },
   { name: 'frown', min: 0, max: 1, neutral: 0, meaning: 'inner brows pulled down (0.015) and together (0.01)' },
   { name: 'eyeCloseL', min: 0, max: 1, neutral: 0, meaning: "subject's left (+x) eyelids closed (1 = shut)" },
@@ -56,7 +56,7 @@ export const APPEARANCE_PARAMS: readonly ParamSpec[] = [
   { name: 'hairWarmth', min: 0, max: 1, neutral: 0.3, meaning: 'hair: 0 ash … 1 red' },
   { name: 'browDarkness', min: 0, max: 1, neutral: 0.6, meaning: 'eyebrow contrast to the skin' },
   { name: 'irisColour', min: 0, max: 1, neutral: 0.2, meaning: 'iris: 0 dark brown … 0.5 green … 1 blue' },
-  { name: 'shadingVariation', min: 0, max: 1, neutral: 0.4, meaning: 'amplitude of low-frequency skin blotches and cavity darkening' },
+  { name: 'shadingVariation', min: 0, max: 1, neutral: 0.4, meaning: 'amplitude of low-frequency skin blotches (and of the hair-strand contrast)' },
   { name: 'blush', min: 0, max: 1, neutral: 0.3, meaning: 'redness on cheeks and nose' },
 ];
 

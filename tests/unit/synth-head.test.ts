@@ -93,6 +93,20 @@ describe('procedural head: anchors and landmarks', () => {
     }
   });
 
+  it('stays well-formed at the corners of the parameter box', () => {
+    const r = new Rng(5);
+    for (let k = 0; k < 12; k++) {
+      const identity: Record<string, number> = {};
+      for (const p of IDENTITY_PARAMS) identity[p.name] = k === 0 ? p.max : k === 1 ? p.min : r.next() < 0.5 ? p.min : p.max;
+      const expression: Record<string, number> = {};
+      for (const p of EXPRESSION_PARAMS) expression[p.name] = r.next() < 0.5 ? p.max : p.neutral;
+      const head = new ProceduralHead({ identity, expression });
+      for (const pts of [head.anchors(), head.landmarks()]) {
+        for (let i = 0; i < pts.length / 3; i++) expect(Math.abs(head.sdf(pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!))).toBeLessThan(5e-4);
+      }
+    }
+  });
+
   it('jaw open moves chin and lower-lip anchors down, not the forehead or the upper lip', () => {
     const id = randomIdentity(new Rng(8), 0.5);
     const a0 = new ProceduralHead({ identity: id }).anchors();
