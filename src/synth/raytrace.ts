@@ -51,10 +51,13 @@ const SH_C = [0.28209, 1.02333, 1.02333, 1.02333, 0.85809, 0.85809, 0.85809, 0.4
 
 /** SH-9 shading of channel c for an OpenGL camera-space unit normal. */
 export function shShading(sh: ArrayLike<number>, x: number, y: number, z: number, c: number): number {
-  const b = [1, x, y, z, x * y, x * z, y * z, x * x - y * y, 3 * z * z - 1];
-  let v = 0;
-  for (let k = 0; k < 9; k++) v += SH_C[k]! * b[k]! * sh[3 * k + c]!;
-  return v;
+  return (
+    SH_C[0]! * sh[c]! +
+    SH_C[1]! * (x * sh[3 + c]! + y * sh[6 + c]! + z * sh[9 + c]!) +
+    SH_C[4]! * (x * y * sh[12 + c]! + x * z * sh[15 + c]! + y * z * sh[18 + c]!) +
+    SH_C[7]! * (x * x - y * y) * sh[21 + c]! +
+    SH_C[8]! * (3 * z * z - 1) * sh[24 + c]!
+  );
 }
 
 export interface RenderedFrame {
