@@ -4,7 +4,7 @@
  * methods take plain numbers and write into preallocated fields, so evaluating millions of points
  * allocates nothing.
  */
-import { sdEllipse2, sdEllipsoid, sdRoundCone, sdSphere, smax, smin, smoothstep } from './primitives.ts';
+import { sdEllipse2, sdEllipsoid, sdRoundCone, sdSphere, smax, smaxRound, smin, sminRound, smoothstep } from './primitives.ts';
 import type { Shape } from './shape.ts';
 import type { ParamValues } from './params.ts';
 
@@ -81,7 +81,11 @@ export class NeutralHead {
       dNk = Math.max(dNk, y - s.nkTop, s.nkBottom - y);
       dNk = smin(dNk, sdEllipsoid(x, y - s.npCy, z - s.npCz, s.npRx, s.npRy, s.npRz), 0.15);
       c[C_NECK] = dNk;
-      h = smin(h, dNk, s.kNeck);
+      // Under the jaw the neck meets the head at about a right angle, where a round fillet keeps
+      // |∇| ≈ 1 (the polynomial blend dips to 0.7); behind, the surfaces run nearly parallel and the
+      // round fillet would overestimate (up to √2), so the blend switches to polynomial there.
+      const t = smoothstep(-0.3, -0.12, z);
+      h = t >= 1 ? sminRound(h, dNk, s.kNeck) : t <= 0 ? smin(h, dNk, s.kNeck) : t * sminRound(h, dNk, s.kNeck) + (1 - t) * smin(h, dNk, s.kNeck);
     } else c[C_NECK] = BIG;
 
     // ears: flattened ellipsoids turned out by earAngle about their front edge
@@ -92,7 +96,17 @@ export class NeutralHead {
         const lx = qx, lz = qz - s.eaRz;
         const rx = this.earCos * lx - this.earSin * lz;
         const rz = this.earSin * lx + this.earCos * lz + s.eaRz;
-        let dEar = sdEllipsoid(rx, qy, rz, s.eaRx, s.eaRy, s.eaRz);
+        // a rounded elliptic disc (an extruded 2-D ellipse): a flat ellipsoid's bound would
+        // overestimate the distance beside it
+        let dEar: number;
+        {
+          const rr = 0.8 * s.eaRx;
+          const d2 = sdEllipse2(qy, rz, s.eaRy - rr, s.eaRz - rr);
+          const dx = (rx < 0 ? -rx : rx) - (s.eaRx - rr);
+          const ox = d2 > 0 ? d2 : 0, oy = dx > 0 ? dx : 0;
+          const inner = d2 > dx ? d2 : dx;
+          dEar = Math.sqrt(ox * ox + oy * oy) + (inner < 0 ? inner : 0) - rr;
+        }
         // the bowl of the ear (concha)
         dEar = smax(dEar, -sdEllipsoid(rx - s.eaRx * 1.2, qy + 0.01, rz + 0.005, s.eaRx * 0.9, s.eaRy * 0.55, s.eaRz * 0.55), 0.01);
         c[C_EAR] = dEar;
@@ -104,7 +118,7 @@ export class NeutralHead {
     {
       const dPlane = (y - s.hlY - s.hlS * (z - s.hlZ)) * this.hairN;
       // a grown ellipsoid rather than dCr − hairT: the ellipsoid bound is only exact at its own surface
-      const dHair = smax(sdEllipsoid(x, y - s.crCy, z - s.crCz, s.crRx + s.hairT, s.crRy + s.hairT, s.crRz + s.hairT), -dPlane, 0.03);
+      const dHair = smaxRound(sdEllipsoid(x, y - s.crCy, z - s.crCz, s.crRx + s.hairT, s.crRy + s.hairT, s.crRz + s.hairT), -dPlane, 0.012);
       c[C_NO_HAIR] = h;
       c[C_HAIR] = dHair;
       h = smin(h, dHair, 0.008);

@@ -88,6 +88,27 @@ export function smax(a: number, b: number, k: number): number {
   return -smin(-a, -b, k);
 }
 
+/**
+ * Round union with fillet radius r: max(r, min(a, b)) − |max((r − a, r − b), 0)|; exact when the
+ * surfaces meet at a right angle (see smaxRound).
+ */
+export function sminRound(a: number, b: number, r: number): number {
+  return -smaxRound(-a, -b, r);
+}
+
+/**
+ * Round intersection with fillet radius r: min(−r, max(a, b)) + |max((r + a, r + b), 0)|. Exact (|∇| = 1)
+ * when the two surfaces meet at a right angle, where the polynomial smax dips to |∇| ≈ 0.71; it
+ * overestimates (up to √2) when they are nearly parallel, so it is used only for right-angle cuts.
+ */
+export function smaxRound(a: number, b: number, r: number): number {
+  const m = a > b ? a : b;
+  const ua = r + a, ub = r + b;
+  if (ua <= 0 && ub <= 0) return m;
+  const pa = ua > 0 ? ua : 0, pb = ub > 0 ? ub : 0;
+  return (m < -r ? m : -r) + Math.sqrt(pa * pa + pb * pb);
+}
+
 export function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }

@@ -43,7 +43,7 @@ export const BASE = {
   nkZ: -0.2455, nkRx: 0.211, nkRz: 0.1675, nkTop: -0.1, nkBottom: -0.8,
   npCy: -0.5987, npCz: -0.3166, npRx: 0.3646, npRy: 0.3055, npRz: 0.1713,
   // blend radii
-  kHead: 0.1, kJaw: 0.06, kCheek: 0.06, kBrow: 0.05, kNose: 0.02, kMuzzle: 0.04, kLip: 0.015, kEar: 0.015, kNeck: 0.1,
+  kHead: 0.1, kJaw: 0.06, kCheek: 0.06, kBrow: 0.05, kNose: 0.02, kMuzzle: 0.04, kLip: 0.015, kEar: 0.015, kNeck: 0.06,
   // jaw hinge (axis along x through (y, z)) and maximal rotation
   jpY: -0.3, jpZ: -0.35, jawMax: 0.2,
 };

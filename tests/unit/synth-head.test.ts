@@ -53,14 +53,15 @@ describe('procedural head: parameters', () => {
 describe('procedural head: distance field', () => {
   it('|∇sdf| ≈ 1 within ±0.01 (2.5 mm) of the mean neutral surface', () => {
     const g = gradientNorms(new ProceduralHead(), 1500, 0.01, 11);
-    // Smooth unions of (near-)exact distances dip below 1 inside blend zones (measured: median
-    // 0.98, 10 % quantile 0.79, 84 % of points in [0.85, 1.05]); overestimates, which would break
-    // sphere tracing, stay rare (99 % quantile 1.01).
-    expect(quant(g, 0.5)).toBeGreaterThan(0.96);
+    // Polynomial smooth unions of (near-)exact distances dip below 1 inside blend zones; right-angle
+    // joints (hairline, neck under the jaw) use round fillets, which are exact there. Measured with
+    // 3000 points: median 0.987, 10 % quantile 0.86, 90 % of points in [0.85, 1.05]; overestimates,
+    // which would break sphere tracing, stay rare (99 % quantile 1.04).
+    expect(quant(g, 0.5)).toBeGreaterThan(0.97);
     expect(quant(g, 0.5)).toBeLessThan(1.02);
-    expect(frac(g, 0.85, 1.05)).toBeGreaterThan(0.78);
+    expect(frac(g, 0.85, 1.05)).toBeGreaterThan(0.85);
     expect(quant(g, 0.01)).toBeGreaterThan(0.45);
-    expect(quant(g, 0.99)).toBeLessThan(1.05);
+    expect(quant(g, 0.99)).toBeLessThan(1.06);
   });
 
   it('|∇sdf| stays near 1 with an expression and a random identity (looser: the deformation stretches skin)', () => {
@@ -68,8 +69,9 @@ describe('procedural head: distance field', () => {
     const g = gradientNorms(head, 1500, 0.01, 12);
     expect(quant(g, 0.5)).toBeGreaterThan(0.95);
     expect(quant(g, 0.5)).toBeLessThan(1.03);
-    expect(frac(g, 0.75, 1.25)).toBeGreaterThan(0.88);
-    expect(quant(g, 0.99)).toBeLessThan(1.15);
+    expect(frac(g, 0.85, 1.05)).toBeGreaterThan(0.83);
+    expect(frac(g, 0.75, 1.25)).toBeGreaterThan(0.9);
+    expect(quant(g, 0.99)).toBeLessThan(1.2);
   });
 });
 
