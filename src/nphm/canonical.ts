@@ -14,7 +14,7 @@ import type { Conditioning } from './conditioning.ts';
 import type { EdgePlan } from './edge-plan.ts';
 import type { AppType, Dense, GeoType } from './params.ts';
 import type { NphmParams } from './params.ts';
-import { permuteRows } from './tensor-ops.ts';
+import { expInputGrad, permuteRows } from './tensor-ops.ts';
 
 export interface CanonicalOptions {
   /** Compute colour (default true). */
@@ -128,7 +128,8 @@ export function canonicalField(p: NphmParams, cond: Conditioning, xc: tf.Tensor2
     // could not be differentiated again. (Ties only swap which equal distance carries the gradient.)
     const sigma = tf.div(tf.slice(d, [0, SIGMA_NEIGHBOURS - 1], [N, 1]), id.blend_std);
     const dAll = tf.concat([d, tf.fill([N, 1], GLOBAL_NODE_DISTANCE)], 1);
-    const wRaw = tf.exp(tf.mul(tf.square(tf.div(dAll, sigma)), -0.5));
+    // expInputGrad, not tf.exp: the normals' second derivative goes through these weights.
+    const wRaw = expInputGrad(tf.mul(tf.square(tf.div(dAll, sigma)), -0.5));
     const w = tf.div(wRaw, tf.add(tf.sum(wRaw, 1, true), 1e-8)) as tf.Tensor2D;
 
     const edgeSdf = tf.concat([tf.reshape(tf.slice(pm, [0, 0, 0], [N, K, 1]), [N, K]), gg.sdf], 1) as tf.Tensor2D;

@@ -29,3 +29,17 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
   })) as never);
   return f(x) as T;
 }
+
+/**
+ * exp(x) whose gradient is computed from the input (dy·exp(x)) rather than from the saved output.
+ * tfjs saves an op's outputs for its gradient in a way that is not connected to the tape in the
+ * right order, so tf.exp's gradient is treated as a constant when differentiated again (its
+ * second derivative comes out wrong without any error). Saved inputs are fine.
+ */
+export function expInputGrad(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad(((xx: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xx]);
+    return { value: tf.exp(xx), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, expInputGrad(saved[0]!)) };
+  }) as never);
+  return f(x);
+}
