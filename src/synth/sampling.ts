@@ -6,7 +6,8 @@
  * Surface points are uniform in area: candidate points are drawn uniformly from the cells of a
  * coarse grid that can contain surface, kept when |sdf| < band, and projected onto the zero level
  * set (for a distance field, a thin band around the surface has constant thickness, so uniform
- * points in it project to area-uniform surface points).
+ * points in it project to area-uniform surface points; where smooth blends make |∇sdf| < 1 the
+ * band is thicker, which is undone by keeping a candidate with probability |∇sdf|).
  */
 import type { ProceduralHead } from './head.ts';
 import { Rng } from './rng.ts';
@@ -54,7 +55,7 @@ class SurfaceCells {
     const ny = Math.ceil((SAMPLE_BOX.max[1] - SAMPLE_BOX.min[1]) / CELL);
     const nz = Math.ceil((SAMPLE_BOX.max[2] - SAMPLE_BOX.min[2]) / CELL);
     const out: number[] = [];
-    const reach = CELL * 0.9; // > half the cell diagonal (0.866·CELL), with slack for |∇| < 1
+    const reach = CELL; // > half the cell diagonal (0.866·CELL), with slack for |∇| slightly above 1
     for (let k = 0; k < nz; k++) {
       for (let j = 0; j < ny; j++) {
         for (let i = 0; i < nx; i++) {
@@ -86,6 +87,7 @@ export function sampleSurface(head: ProceduralHead, n: number, seed: number): Su
   const band = 0.006;
   const points = new Float32Array(3 * n);
   const p = new Float64Array(3);
+  const g = new Float64Array(3);
   let got = 0;
   let tries = 0;
   while (got < n) {
@@ -96,6 +98,10 @@ export function sampleSurface(head: ProceduralHead, n: number, seed: number): Su
     const z = cells.corners[3 * c + 2]! + CELL * rng.next();
     const d = head.sdf(x, y, z);
     if (d <= -band || d >= band) continue;
+    // where |∇sdf| < 1 (smooth-min blends) the band {|sdf| < band} is thicker by 1/|∇|: thin it out
+    head.gradient(x, y, z, g);
+    const gl = Math.sqrt(g[0]! * g[0]! + g[1]! * g[1]! + g[2]! * g[2]!);
+    if (gl < 1 && rng.next() >= gl) continue;
     p[0] = x; p[1] = y; p[2] = z;
     if (head.project(p) > 1e-4) continue;
     points[3 * got] = p[0]; points[3 * got + 1] = p[1]; points[3 * got + 2] = p[2];

@@ -23,6 +23,7 @@ describe('synth sampling', () => {
   it('surface samples lie on the surface, with unit normals along the SDF gradient', () => {
     const s = sampleSurface(head, 400, 3);
     const g = new Float64Array(3);
+    let creased = 0;
     for (let i = 0; i < s.n; i++) {
       const [x, y, z] = [s.points[3 * i]!, s.points[3 * i + 1]!, s.points[3 * i + 2]!];
       expect(Math.abs(head.sdf(x, y, z))).toBeLessThan(1.5e-4);
@@ -30,10 +31,11 @@ describe('synth sampling', () => {
       expect(Math.hypot(nx, ny, nz)).toBeCloseTo(1, 4);
       head.gradient(x, y, z, g);
       const gl = Math.hypot(g[0]!, g[1]!, g[2]!);
-      // finite differences of a field with smooth-min kinks: agree except at a few crease points
-      if (gl > 0.5) expect((nx * g[0]! + ny * g[1]! + nz * g[2]!) / gl).toBeGreaterThan(0.9);
+      // finite differences of a field with creases (lid margins, slit edges): agree almost everywhere
+      if ((nx * g[0]! + ny * g[1]! + nz * g[2]!) / gl < 0.9) creased++;
       for (let c = 0; c < 3; c++) expect(s.colors[3 * i + c]!).toBeGreaterThanOrEqual(0);
     }
+    expect(creased).toBeLessThanOrEqual(4);
     // both strata of MonoNPHM's sampling occur
     const face = Array.from(s.labels).filter(isFaceLabel).length;
     expect(face).toBeGreaterThan(0.3 * s.n);
