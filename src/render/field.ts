@@ -7,6 +7,8 @@
  * ∂sdf/∂x for the NeuS cos term and for the SH normals).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerHigherOrderGradients } from './gradients.ts';
+
 
 export interface FieldSamples {
   /** [N] signed distance (negative inside). */
@@ -36,6 +38,7 @@ export type SdfColorFn = (x: tf.Tensor2D) => { sdf: tf.Tensor; rgb: tf.Tensor };
  */
 export function withAutodiffGradient(forward: SdfColorFn): (x: tf.Tensor2D) => FieldSamples {
   return (x) => {
+    registerHigherOrderGradients();
     let sdfKept: tf.Tensor | undefined;
     let rgbKept: tf.Tensor | undefined;
     const gradient = tf.grad((xx: tf.Tensor) => {

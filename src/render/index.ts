@@ -8,3 +8,4 @@ export * from './render.ts';
 export * from './marching-cubes.ts';
 export * from './mesh.ts';
 export * from './model-field.ts';
+export * from './gradients.ts';

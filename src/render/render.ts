@@ -30,6 +30,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RenderField } from './field.ts';
+import { registerHigherOrderGradients } from './gradients.ts';
 import { neusUpsample, neusAlpha, compositeWeights, midpoints, shShading, UPSAMPLE_INV_S } from './neus.ts';
 import { so3Exp, type HeadPose } from './pose.ts';
 import { coarseDepths, sphereBounds, sliceRays, type Jitter, type RayBatch, type RayBounds } from './rays.ts';
@@ -142,6 +143,7 @@ export function sdfChunked(field: RenderField, x: tf.Tensor2D, chunk: number): t
  * the returned tensors belong to the caller.
  */
 export function renderRays(field: RenderField, rays: RayBatch, params: RenderParams, options: RenderOptions): RenderOutput {
+  registerHigherOrderGradients();
   const o = { ...DEFAULTS, ...options };
   if (params.sh && !params.w2cRotation) throw new Error('render: SH shading needs params.w2cRotation (OpenGL camera axes)');
   const R = rays.count;
@@ -230,6 +232,7 @@ export function composite(
   Rot: tf.Tensor2D | undefined,
   options: Pick<RenderOptions, 'variance' | 'cosDirection'>,
 ): { rgb: tf.Tensor2D; rgbRaw: tf.Tensor2D; weightsSum: tf.Tensor1D; depth: tf.Tensor1D; intermediates: FineIntermediates } {
+  registerHigherOrderGradients();
   return tf.tidy(() => {
     const [R, M] = inp.sdf.shape;
     const pose = params.pose;
