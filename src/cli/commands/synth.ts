@@ -161,6 +161,13 @@ async function bench(argv: string[]): Promise<number> {
     for (let r = 0; r < reps; r++) renderHead(head, cam, { R: axisAngleToMatrix(0.05, 0.3, 0), t: [0, 0, 0] });
     console.log(`render ${name.padEnd(9)} ${size}×${size}: ${((performance.now() - t0) / reps).toFixed(0)} ms per frame`);
   }
+  const { groundTruthMesh } = await import('../../synth/video.ts');
+  for (const spacing of [0.01]) {
+    const tm = performance.now();
+    const m = groundTruthMesh(heads[1][1], spacing, { R: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: [0, 0, 0] });
+    const grid = [0.9, 1.52, 1.14].map((e) => Math.floor(e / spacing) + 1);
+    console.log(`mesh      expressed, grid ${grid.join('×')} (spacing ${spacing}): ${((performance.now() - tm) / 1000).toFixed(2)} s, ${m.positions.length / 3} vertices`);
+  }
   const t0 = performance.now();
   sampleTrainingData(heads[1][1], MONONPHM_COUNTS, 1);
   console.log(`training sample (MonoNPHM counts: 1000 face, 250 non-face, 250 off-surface, 250 space, 250 corresp.): ${(performance.now() - t0).toFixed(0)} ms per head`);
