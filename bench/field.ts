@@ -43,7 +43,9 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
   const batch = Number(opt(argv, 'batch') ?? 14400);
   const reps = Number(opt(argv, 'reps') ?? 3);
   const chunk = Number(opt(argv, 'chunk') ?? batch);
-  const gradChunk = Number(opt(argv, 'grad-chunk') ?? 2400);
+  // ≈ 1.6 MB of tape per point for the double backward of the paper model: 1024 points stay well
+  // inside wasm32 memory (2400 aborts).
+  const gradChunk = Number(opt(argv, 'grad-chunk') ?? 1024);
   const cfg = PAPER_CONFIG;
   const s = derivedSizes(cfg);
 

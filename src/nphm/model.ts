@@ -43,7 +43,10 @@ export interface NormalsResult extends FieldResult {
 export interface EvaluateOptions {
   rgb?: boolean;
   normals?: boolean;
-  /** Points per chunk (default 16384 without normals, 4096 with). */
+  /**
+   * Points per chunk (default 16384 without normals, 1024 with: the normals' tape of the paper model
+   * takes ≈ 1 MB per point, and wasm32 memory ends at 2–4 GB).
+   */
   chunk?: number;
 }
 
@@ -149,7 +152,7 @@ export class NphmModel {
     const wantRgb = opts.rgb ?? true;
     const pts = xPosed instanceof Float32Array ? xPosed : ((await xPosed.data()) as Float32Array);
     const N = pts.length / 3;
-    const chunk = Math.max(1, opts.chunk ?? (opts.normals ? 4096 : 16384));
+    const chunk = Math.max(1, opts.chunk ?? (opts.normals ? 1024 : 16384));
     const cond = isCodes(codes) ? this.condition(codes, { app: wantRgb }) : codes;
     const res: EvaluateResult = { sdf: new Float32Array(N), queries: new Float32Array(N * this.sizes.dPos) };
     if (wantRgb) res.rgb = new Float32Array(N * 3);
