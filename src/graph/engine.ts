@@ -2,7 +2,7 @@ import { contentHash } from './canonical-json.ts';
 import type { GraphDocument, ParamValue } from './document.ts';
 import { disposeValue } from './dispose.ts';
 import type { Problem } from './problems.ts';
-import type { Artifact, EngineEvent, NodeOutputs, NodeState, RunContext, RunnableCatalog, RunSummary } from './runtime-types.ts';
+import type { Artifact, AssetReader, EngineEvent, NodeOutputs, NodeState, RunContext, RunnableCatalog, RunSummary } from './runtime-types.ts';
 import { ancestorsOf, topologicalOrder } from './topology.ts';
 import { validateGraph } from './validate.ts';
 
@@ -19,7 +19,14 @@ export interface EngineOptions {
   spareCacheEntries?: number;
   /** How long a node that ignores its abort signal is waited for before the run gives up on it. */
   abortGraceMs?: number;
+  /** Where nodes read assets from. */
+  assets?: AssetReader;
 }
+
+const NO_ASSETS: AssetReader = {
+  read: (uri) => Promise.reject(new Error(`no asset reader configured (asked for '${uri}')`)),
+  readText: (uri) => Promise.reject(new Error(`no asset reader configured (asked for '${uri}')`)),
+};
 
 export interface RunOptions {
   /** Nodes to compute with everything they depend on; all nodes when omitted. */
@@ -49,7 +56,7 @@ export class Engine {
   private readonly opts: Required<EngineOptions>;
 
   constructor(private readonly catalog: RunnableCatalog, opts: EngineOptions = {}) {
-    this.opts = { previewIntervalMs: 250, spareCacheEntries: 32, abortGraceMs: 500, ...opts };
+    this.opts = { previewIntervalMs: 250, spareCacheEntries: 32, abortGraceMs: 500, assets: NO_ASSETS, ...opts };
   }
 
   subscribe(listener: (e: EngineEvent) => void): () => void {
@@ -222,6 +229,7 @@ export class Engine {
     };
     const ctx: RunContext = {
       nodeId,
+      assets: this.opts.assets,
       signal: ctrl.signal,
       progress: (fraction, message) => this.setState(nodeId, { status: 'running', progress: Math.min(1, Math.max(0, fraction)), ...(message ? { message } : {}) }),
       preview: (payload) => {

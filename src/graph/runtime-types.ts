@@ -8,8 +8,18 @@ export interface Artifact {
   data: Uint8Array | string;
 }
 
+/**
+ * Reads assets (weights, videos, samples) by URI. The CLI resolves URIs against the studio's
+ * `public/` folder and the graph file's folder; the worker fetches them from the page's origin.
+ */
+export interface AssetReader {
+  read(uri: string): Promise<Uint8Array>;
+  readText(uri: string): Promise<string>;
+}
+
 export interface RunContext {
   readonly nodeId: string;
+  readonly assets: AssetReader;
   /** Aborted when the user stops the run; iterative nodes check it between iterations. */
   readonly signal: AbortSignal;
   /** Reports progress in [0, 1] with an optional message (e.g. current losses). */

@@ -18,6 +18,7 @@ export const SOCKET_TYPES = {
   latent: 'latent codes: identity geometry, appearance, expression',
   codeSequence: 'per-frame latent codes and poses of a tracking run',
   pose: 'a rigid head pose (rotation, translation, scale)',
+  points: 'a set of 3-D points (e.g. posed anchors) with validity flags',
   field: 'a differentiable function of 3-D points (SDF, colour, deformation)',
   renderer: 'a differentiable renderer of a field under a camera',
   loss: 'a differentiable objective over parameters',

@@ -1,6 +1,6 @@
 /** Procedural heads: analytic SDF + colour + labels, expressions, anchors, sampling, synthetic videos. */
 export * from './params.ts';
-export * from './rng.ts';
+export { Rng } from '../graph/rng.ts';
 export * from './shape.ts';
 export * from './neutral.ts';
 export * from './deform.ts';

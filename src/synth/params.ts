@@ -2,7 +2,7 @@
  * The named parameters of the procedural head family. Every parameter has a range, a neutral value
  * (the mean head) and a meaning; distances are in model units (1 unit = 25 cm, so 0.004 = 1 mm).
  */
-import { Rng } from './rng.ts';
+import { Rng } from '../graph/rng.ts';
 
 export interface ParamSpec {
   name: string;

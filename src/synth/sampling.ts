@@ -10,7 +10,7 @@
  * band is thicker, which is undone by keeping a candidate with probability |∇sdf|).
  */
 import type { ProceduralHead } from './head.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../graph/rng.ts';
 import { SEG } from './neutral.ts';
 
 /** Box that holds every head of the family (model space). */

@@ -16,7 +16,7 @@ import { marchingCubesLayers, type TriangleMesh } from '../render/marching-cubes
 import { ProceduralHead } from './head.ts';
 import { EXPRESSION_PARAMS, randomAppearance, randomIdentity, type HeadParams, type ParamValues } from './params.ts';
 import { axisAngleToMatrix, renderHead, traceRay, RayFrame, type HeadPoseRt, type PinholeCamera, type RenderedFrame } from './raytrace.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../graph/rng.ts';
 
 export interface SequenceOptions {
   frames: number;

@@ -2,21 +2,16 @@
  * Which pixels a tracking iteration renders (reference §4.1): a pool of random pixels away from
  * the border, then a fraction of the rays from foreground pixels and the rest uniformly.
  */
+import { Rng } from '../graph/rng.ts';
 import { SEG } from './losses.ts';
 
 const BORDER = 2;
 const POOL = 10_000;
 
-/** mulberry32: a tiny deterministic stream, so a seed reproduces a tracking run exactly. */
+/** A uniform [0, 1) stream for a seed, so a seed reproduces a tracking run exactly. */
 export function seededRandom(seed: number): () => number {
-  let s = (Math.floor(seed) >>> 0) ^ 0x9e3779b9;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 export function isForeground(label: number): boolean {

@@ -4,7 +4,7 @@ import { ProceduralHead } from '../../src/synth/head.ts';
 import { SEG } from '../../src/synth/neutral.ts';
 import { APPEARANCE_PARAMS, EXPRESSION_PARAMS, IDENTITY_PARAMS, completeParams, randomIdentity } from '../../src/synth/params.ts';
 import { sampleSurface } from '../../src/synth/sampling.ts';
-import { Rng } from '../../src/synth/rng.ts';
+import { Rng } from '../../src/graph/rng.ts';
 
 const fixtureAnchors: number[][] = JSON.parse(readFileSync(new URL('../../../shared/fixtures/anchors_65.json', import.meta.url), 'utf8'));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProceduralHead } from '../../src/synth/head.ts';
 import { randomExpression, randomIdentity } from '../../src/synth/params.ts';
-import { Rng } from '../../src/synth/rng.ts';
+import { Rng } from '../../src/graph/rng.ts';
 import { MONONPHM_COUNTS, isFaceLabel, sampleCorrespondences, sampleSurface, sampleTrainingData } from '../../src/synth/sampling.ts';
 
 const head = new ProceduralHead({ identity: randomIdentity(new Rng(21), 0.5), expression: { jawOpen: 0.6, smile: 0.5, eyeCloseR: 0.7, browRaise: 0.4 } });

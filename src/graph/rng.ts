@@ -1,7 +1,7 @@
 /**
  * A small seeded PRNG (mulberry32 on a splitmix32-mixed seed). Deterministic across platforms because
- * it only uses 32-bit integer arithmetic; used for every random choice in `src/synth` so that a seed
- * fully determines a data set or a video.
+ * it only uses 32-bit integer arithmetic: a seed fully determines a data set, a video, a tracking
+ * run's ray samples or a random latent code, in the worker and in Node alike.
  */
 export class Rng {
   private s: number;
