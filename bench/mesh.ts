@@ -1,7 +1,7 @@
 /**
  * Marching-cubes benchmark on an analytic SDF (sphere + torus union), grid values precomputed, so
  * the time is the mesher's alone; plus the same through a tfjs field (grid evaluation included).
- * Run: `npx tsx bench/mesh.ts [--backend wasm|cpu] [--sizes 128,256]`.
+ * Run: `nphm bench mesh [--backend wasm|cpu] [--sizes 128,256]` (or `npx tsx bench/mesh.ts …`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -20,10 +20,11 @@ export interface MeshBenchRow {
   msFieldGridAndMesh?: number;
 }
 
-export async function runMeshBench(opts: { backend?: string; sizes?: number[]; field?: boolean } = {}): Promise<MeshBenchRow[]> {
+export async function runMeshBench(opts: { backend?: string; sizes?: number | number[]; field?: boolean } = {}): Promise<MeshBenchRow[]> {
   const backend = await initNodeTf(parseBackend(opts.backend ?? 'wasm'));
   const rows: MeshBenchRow[] = [];
-  for (const n of opts.sizes ?? [128, 256]) {
+  const sizes = opts.sizes === undefined ? [128, 256] : Array.isArray(opts.sizes) ? opts.sizes : [opts.sizes];
+  for (const n of sizes) {
     const lo = -0.6;
     const h = 1.2 / (n - 1);
     const values = new Float32Array(n * n * n);

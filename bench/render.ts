@@ -3,7 +3,7 @@
  * rays × (32 coarse + 32 fine) samples, as a stage-1 tracking iteration, forward only and forward +
  * backward (tf.variableGrads into the field parameter, colour code, pose, SH and colour correction,
  * second order through the normals). The field is cheap, so this measures the renderer's own cost.
- * Run: `npx tsx bench/render.ts [--backend wasm|cpu] [--reps 10]`.
+ * Run: `nphm bench render [--backend wasm|cpu] [--reps 10]` (or `npx tsx bench/render.ts …`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';

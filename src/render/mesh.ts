@@ -170,7 +170,8 @@ export async function extractMesh(field: RenderField, opts: ExtractOptions): Pro
   const mesh: MeshData = await meshSdf((x) => field.sdf(x), opts);
   const normals = opts.normals ?? 'field';
   if (normals === 'mesh') mesh.normals = meshVertexNormals(mesh);
-  if (normals === 'field') mesh.normals = normalise3(await perVertex(mesh.positions, Math.min(chunk, 20_000), (x) => field.evaluate(x).gradient));
+  // Gradients hold the activations of a backward pass: smaller chunks.
+  if (normals === 'field') mesh.normals = normalise3(await perVertex(mesh.positions, Math.min(chunk, 4096), (x) => field.evaluate(x).gradient));
   if (opts.colors ?? true) {
     const raw = await perVertex(mesh.positions, chunk, (x) => (field.color ? field.color(x) : field.evaluate(x).rgb));
     mesh.colors = colorsToUnit(raw, opts.colorA, opts.colorB);

@@ -5,6 +5,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   graph: { summary: 'check and run graph files', load: async () => (await import('./graph.ts')).command },
   bench: { summary: 'run a benchmark from bench/ (field, render, mesh, …)', load: async () => (await import('./bench.ts')).command },
   eval: { summary: 'evaluate a MonoNPHM model on codes and points (parity probe)', load: async () => (await import('./eval.ts')).command },
+  mesh: { summary: 'extract a mesh (PLY/OBJ/GLB) of a MonoNPHM model for given codes', load: async () => (await import('./mesh.ts')).command },
   import: { summary: 'convert an official MonoNPHM checkpoint to the studio weight format', load: async () => (await import('./import.ts')).command },
   synth: { summary: 'procedural heads: synthetic videos with ground truth', load: async () => (await import('./synth.ts')).command },
 };

@@ -1,0 +1,211 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { Command } from '../command.ts';
+import { flag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
+
+const usage = `usage:
+  nphm mesh (--model DIR | --checkpoint FILE --config FILE) --codes codes.json --resolution R
+            --out FILE.{ply,obj,glb} [--backend wasm|cpu|webgpu] [--anchors anchors.json]
+            [--min x,y,z --max x,y,z] [--normals field|mesh|none] [--no-colors] [--chunk N]
+      extract the zero level set of a MonoNPHM model for the codes of codes.json (keys z_geo, z_app,
+      z_exp, each [dim] or [1, dim], each optional: zeros when absent; optional color_A [3][3] and
+      color_b [3] apply the tracker's colour correction to the vertex colours) by marching cubes on
+      an R³ grid over the reference box (min -0.55,-0.5,-0.95, max 0.55,0.75,0.4; model space, no
+      head pose), and write it with vertex normals and colours. The format follows the extension;
+      a provenance JSON (model, codes hash, grid) is embedded (PLY comment, OBJ comment, glTF extras).
+      --model DIR         studio weight format (DIR/model.json + weights.bin)
+      --checkpoint FILE   an official checkpoint_epoch_*.tar with --config configs.yaml (or .json)
+      --anchors FILE      mean anchors [[x, y, z], …] (default: the built-in anchors_65)
+      --normals           from the SDF gradient (default), from the mesh, or none
+      --chunk N           grid points per model call (default 16384)`;
+
+type Json = Record<string, unknown>;
+
+function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${what} ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${what} ${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Optional [dim] or [1, dim] code; zeros when absent. */
+function optionalCode(codes: Json, key: string, dim: number, file: string): Float32Array {
+  const v = codes[key];
+  if (v === undefined || v === null) return new Float32Array(dim);
+  const flat = Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) ? (v[0] as unknown[]) : v;
+  if (!Array.isArray(flat) || flat.length !== dim || !flat.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new Error(`${file}: '${key}' must be ${dim} finite numbers as [${dim}] or [1, ${dim}], got ${Array.isArray(flat) ? `${flat.length} entries` : typeof v}`);
+  }
+  return Float32Array.from(flat as number[]);
+}
+
+function colorCorrection(codes: Json, file: string): { A?: number[][]; b?: number[] } {
+  const out: { A?: number[][]; b?: number[] } = {};
+  const isNum = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  if (codes.color_A !== undefined) {
+    const A = codes.color_A;
+    if (!Array.isArray(A) || A.length !== 3 || !A.every((r) => Array.isArray(r) && r.length === 3 && r.every(isNum))) {
+      throw new Error(`${file}: 'color_A' must be a 3×3 array of finite numbers`);
+    }
+    out.A = A as number[][];
+  }
+  if (codes.color_b !== undefined) {
+    const raw = codes.color_b;
+    const b = Array.isArray(raw) && raw.length === 1 && Array.isArray(raw[0]) ? raw[0] : raw;
+    if (!Array.isArray(b) || b.length !== 3 || !b.every(isNum)) throw new Error(`${file}: 'color_b' must be 3 finite numbers as [3] or [1, 3]`);
+    out.b = b as number[];
+  }
+  return out;
+}
+
+function vec3Flag(value: string | undefined, name: string): [number, number, number] | undefined {
+  if (value === undefined) return undefined;
+  const v = value.split(',').map(Number);
+  if (v.length !== 3 || !v.every(Number.isFinite)) throw new UsageError(`--${name} must be three numbers x,y,z, got '${value}'`);
+  return v as [number, number, number];
+}
+
+export const command: Command = {
+  name: 'mesh',
+  summary: 'extract a mesh (PLY/OBJ/GLB) of a MonoNPHM model for given codes',
+  usage,
+  async run(argv) {
+    const args = parseArgs(argv, ['no-colors']);
+    if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+    const modelDir = flag(args, 'model');
+    const checkpoint = flag(args, 'checkpoint');
+    if ((modelDir === undefined) === (checkpoint === undefined)) throw new UsageError('give exactly one of --model DIR or --checkpoint FILE');
+    const configPath = flag(args, 'config');
+    if (checkpoint !== undefined && configPath === undefined) throw new UsageError('--checkpoint needs --config FILE');
+    const codesPath = requiredFlag(args, 'codes');
+    const out = resolve(requiredFlag(args, 'out'));
+    const resolution = numberFlag(args, 'resolution', NaN);
+    if (!Number.isInteger(resolution) || resolution < 2) throw new UsageError(`--resolution must be an integer ≥ 2, got '${flag(args, 'resolution') ?? ''}'`);
+    const chunk = numberFlag(args, 'chunk', 16384);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`--chunk must be a positive integer, got ${chunk}`);
+    const normals = flag(args, 'normals') ?? 'field';
+    if (normals !== 'field' && normals !== 'mesh' && normals !== 'none') throw new UsageError(`--normals must be field, mesh or none, got '${normals}'`);
+    const { meshFormatOf, exportMesh } = await import('../../render/mesh-export.ts');
+    let format;
+    try {
+      format = meshFormatOf(out);
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    const { REFERENCE_BOX, extractMesh, meshStats } = await import('../../render/mesh.ts');
+    const min = vec3Flag(flag(args, 'min'), 'min') ?? REFERENCE_BOX.min;
+    const max = vec3Flag(flag(args, 'max'), 'max') ?? REFERENCE_BOX.max;
+    for (let k = 0; k < 3; k++) if (!(max[k]! > min[k]!)) throw new UsageError(`--max must exceed --min on every axis (axis ${k}: ${min[k]} ≥ ${max[k]})`);
+
+    const { initNodeTf, parseBackend } = await import('../tf-node.ts');
+    const backendName = parseBackend(flag(args, 'backend'));
+    const { validateConfig, derivedSizes } = await import('../../nphm/config.ts');
+    const { buildModel } = await import('../../nphm/state-dict.ts');
+    const { MEAN_ANCHORS_65 } = await import('../../nphm/mean-anchors.ts');
+    const { readConfigFile } = await import('./import.ts');
+    const { sha256 } = await import('@noble/hashes/sha2.js');
+    const { bytesToHex } = await import('@noble/hashes/utils.js');
+
+    let rawConfig: unknown;
+    let sds;
+    let modelInfo: Json;
+    if (modelDir !== undefined) {
+      const { readStudioWeightsDir } = await import('../studio-weights.ts');
+      const w = readStudioWeightsDir(modelDir);
+      rawConfig = configPath !== undefined ? readConfigFile(configPath) : w.config;
+      sds = { idDecoder: w.id, exDecoder: w.ex };
+      modelInfo = { format: 'studio', dir: basename(resolve(modelDir)), weightsSha256: w.manifest.weights.sha256, source: w.manifest.provenance.source ?? null };
+    } else {
+      const { readTorchCheckpoint } = await import('../../nphm/weights/torch-checkpoint.ts');
+      rawConfig = readConfigFile(configPath!);
+      const buf = readFileSync(checkpoint!);
+      const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      try {
+        const ck = readTorchCheckpoint(bytes);
+        sds = { idDecoder: ck.stateDict('id_decoder'), exDecoder: ck.stateDict('ex_decoder') };
+      } catch (e) {
+        throw new Error(`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      modelInfo = { format: 'torch-checkpoint', file: basename(checkpoint!), sha256: bytesToHex(sha256(bytes)) };
+    }
+    let config;
+    try {
+      config = validateConfig(rawConfig);
+    } catch (e) {
+      throw new Error(`${configPath ?? modelDir}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const anchorsPath = flag(args, 'anchors');
+    const meanAnchors = anchorsPath !== undefined ? (readJson(anchorsPath, 'anchors') as number[][]) : MEAN_ANCHORS_65;
+    if (anchorsPath === undefined && config.decoder.id.nloc !== MEAN_ANCHORS_65.length) {
+      throw new UsageError(`the config has nloc = ${config.decoder.id.nloc}; the built-in mean anchors are for 65: pass --anchors FILE`);
+    }
+    const codesText = readFileSync(codesPath);
+    const codes = readJson(codesPath, 'codes') as Json;
+    if (typeof codes !== 'object' || codes === null || Array.isArray(codes)) throw new Error(`${codesPath}: expected a JSON object with z_geo, z_app, z_exp`);
+    const s = derivedSizes(config);
+    const zGeo = optionalCode(codes, 'z_geo', s.zGeoDim, codesPath);
+    const zApp = optionalCode(codes, 'z_app', s.zAppDim, codesPath);
+    const zExp = optionalCode(codes, 'z_exp', s.zExpDim, codesPath);
+    const cc = colorCorrection(codes, codesPath);
+
+    await initNodeTf(backendName);
+    const tf = await import('@tensorflow/tfjs-core');
+    const { modelRenderField } = await import('../../render/model-field.ts');
+    const model = buildModel(config, sds, meanAnchors);
+    const codeTensors = { zGeo: tf.tensor1d(zGeo), zApp: tf.tensor1d(zApp), zExp: tf.tensor1d(zExp) };
+    const cond = model.condition(codeTensors);
+    const t0 = performance.now();
+    let lastReport = t0;
+    try {
+      const mesh = await extractMesh(modelRenderField(model, cond), {
+        resolution,
+        min,
+        max,
+        chunk,
+        normals,
+        colors: flag(args, 'no-colors') !== 'true',
+        ...(cc.A ? { colorA: cc.A } : {}),
+        ...(cc.b ? { colorB: cc.b } : {}),
+        onLayer: (z, nz) => {
+          const now = performance.now();
+          if (process.stderr.isTTY && now - lastReport > 1000) {
+            process.stderr.write(`\rgrid layer ${z + 1}/${nz}`);
+            lastReport = now;
+          }
+        },
+      });
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      const st = meshStats(mesh);
+      if (st.triangles === 0) throw new Error(`no surface: the SDF has no zero crossing on the ${resolution}³ grid over [${min}]..[${max}]`);
+      const provenance = JSON.stringify({
+        tool: 'nphm mesh',
+        model: modelInfo,
+        codes: { file: basename(codesPath), sha256: bytesToHex(sha256(new Uint8Array(codesText.buffer, codesText.byteOffset, codesText.byteLength))), absent: ['z_geo', 'z_app', 'z_exp'].filter((k) => codes[k] === undefined) },
+        grid: { resolution, min, max, iso: 0, space: 'model (posed with the expression, no head pose)' },
+        normals,
+        colorCorrection: cc.A !== undefined || cc.b !== undefined,
+        backend: tf.getBackend(),
+      });
+      const bytes = await exportMesh(mesh, format, { provenance });
+      writeFileSync(out, bytes);
+      const closed = st.boundaryEdges === 0 && st.nonManifoldEdges === 0;
+      console.log(
+        `${out}: ${st.vertices} vertices, ${st.triangles} triangles (${closed ? 'watertight' : `${st.boundaryEdges} boundary edges — the surface leaves the box`}), ` +
+          `${resolution}³ grid in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${tf.getBackend()}`,
+      );
+    } finally {
+      tf.dispose([codeTensors.zGeo, codeTensors.zApp, codeTensors.zExp]);
+      const { disposeConditioning } = await import('../../nphm/conditioning.ts');
+      disposeConditioning(cond);
+      model.dispose();
+    }
+    return 0;
+  },
+};
