@@ -7,7 +7,7 @@
  * Prints points/s, the ratio to the machine's float32 matmul ceiling, peak memory, and (with
  * --profile) the time per kernel of one chunk.
  * Run: `nphm bench field [--backend wasm|cpu|webgpu] [--batch 14400] [--reps 3] [--chunk N]
- *       [--grad-chunk N] [--profile] [--skip-grad]`.
+ *       [--grad-chunk N] [--profile] [--dispatch] [--skip-grad]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -49,8 +49,16 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
   const cfg = PAPER_CONFIG;
   const s = derivedSizes(cfg);
 
+  // Peak tf memory comes from tf.profile around the (untimed) warm-up runs.
   let peakTf = 0;
-  const sampleMem = () => (peakTf = Math.max(peakTf, tf.memory().numBytes));
+  const profilePeak = async (f: () => Promise<void>) => {
+    const info = await tf.profile(async () => {
+      await f();
+      return [];
+    });
+    peakTf = Math.max(peakTf, info.peakBytes);
+    return info.peakBytes;
+  };
   const tBuild = performance.now();
   const model = buildModel(cfg, randomStateDicts(cfg, 1), MEAN_ANCHORS_65);
   const msBuild = performance.now() - tBuild;
@@ -75,11 +83,10 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
     return (u.user + u.system) / 1000;
   };
   const noGradOnce = async () => {
-    const r = await model.evaluate(pts, codes, { chunk });
-    sampleMem();
-    return r;
+    return model.evaluate(pts, codes, { chunk });
   };
-  await noGradOnce(); // warm-up: XNNPACK packs each weight matrix on first use
+  // Warm-up (XNNPACK packs each weight matrix on first use), profiled for the peak tf memory.
+  const peakNo = await profilePeak(async () => void (await noGradOnce()));
   const tNo: number[] = [];
   const cNo: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -106,6 +113,17 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
   // Wall time suffers when other processes share the 2 cores; the process CPU time does not.
   console.log(`      process CPU time ${cpuNo.toFixed(0)} ms / batch = ${((batch / cpuNo) * 1000).toFixed(0)} points per CPU-second`);
   result.noGrad.cpuMs = cpuNo;
+  console.log(`      peak tf memory without grad: ${(peakNo / 2 ** 20).toFixed(0)} MB (chunk ${chunk})`);
+
+  // 1b. sdf only (the coarse pass of the renderer needs no colour; the original computes it anyway).
+  {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    await model.evaluate(pts, codes, { chunk, rgb: false });
+    const ms = performance.now() - t0;
+    const cpu = cpuMs() - c0;
+    console.log(`  sdf only, no grad:           ${ms.toFixed(0)} ms / batch = ${((batch / ms) * 1000).toFixed(0)} points/s; ${((batch / cpu) * 1000).toFixed(0)} points per CPU-second`);
+  }
 
   // 2. sdf + rgb + normals, backward of a loss of all three into the codes, accumulated over chunks.
   if (!argv.includes('--skip-grad')) {
@@ -126,7 +144,6 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
           const eik = tf.square(tf.sub(tf.norm(r.normals, 'euclidean', 1), 1));
           return tf.add(tf.add(tf.sum(tf.square(r.sdf)), tf.sum(tf.square(r.rgb!))), tf.sum(eik)) as tf.Scalar;
         }, [zGeo, zApp, zExp]);
-        sampleMem();
         const g = [grads[zGeo.name]!, grads[zApp.name]!, grads[zExp.name]!];
         if (!acc) acc = g;
         else {
@@ -140,7 +157,8 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
       await Promise.all(acc!.map((a) => a.data()));
       tf.dispose(acc);
     };
-    await gradOnce();
+    const peakG = await profilePeak(gradOnce);
+    console.log(`      peak tf memory with normals + backward: ${(peakG / 2 ** 20).toFixed(0)} MB (chunk ${gradChunk})`);
     const tG: number[] = [];
     const cG: number[] = [];
     for (let i = 0; i < Math.max(1, Math.min(reps, 2)); i++) {
@@ -159,10 +177,11 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
 
   result.peakRssMB = process.resourceUsage().maxRSS / 1024;
   result.peakTfMB = peakTf / 2 ** 20;
-  console.log(`  peak memory: process RSS ${result.peakRssMB.toFixed(0)} MB, tf.memory() ${result.peakTfMB.toFixed(0)} MB (sampled per chunk)`);
+  console.log(`  peak memory: process RSS ${result.peakRssMB.toFixed(0)} MB (wasm memory only grows), tf.memory() peak ${result.peakTfMB.toFixed(0)} MB`);
   console.log(`  reference (original PyTorch, 2 threads, this machine): ~4000 points/s no grad, ~500 points/s with normals + backward`);
 
   if (argv.includes('--profile')) await profile(model, pts.subarray(0, 3 * Math.min(batch, chunk)), codes);
+  if (argv.includes('--dispatch')) await compareDispatch(batch);
 
   tf.dispose([zGeo, zApp, zExp]);
   model.dispose();
@@ -204,7 +223,11 @@ async function profile(model: ReturnType<typeof buildModel>, pts: Float32Array, 
     y.dispose();
   });
   const byKernel = new Map<string, { ms: number; calls: number }>();
+  // Op wrappers (`…__op`), custom-gradient scopes and the backward scope time their inner kernels
+  // again: leave them out so that the table adds up.
+  const composite = (name: string) => name.endsWith('__op') || name === 'unnamed scope' || name === 'backward';
   for (const k of info.kernels) {
+    if (composite(k.name)) continue;
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
     e.ms += ms;
@@ -219,6 +242,47 @@ async function profile(model: ReturnType<typeof buildModel>, pts: Float32Array, 
   disposePlan(plan);
   disposeConditioning(cond);
   tf.dispose([x, xc]);
+}
+
+/**
+ * The design choice for the 36 member types, measured: one 200×200 hidden layer over all edges of a
+ * batch (13 per point, spread over the types as the mean anchors spread them) as (a) one 2-D matMul
+ * per type on its row block, or (b) one stacked batchMatMul [36, rows_max, 200] × [36, 200, 200]
+ * with each type padded to the largest block.
+ */
+async function compareDispatch(batch: number): Promise<void> {
+  const types = 36;
+  const E = batch * 13;
+  // Uneven blocks like a real plan: the global type gets one row per point, the others share the rest.
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+  const w = Array.from({ length: types - 1 }, () => 0.2 + rnd());
+  const tot = w.reduce((a, b) => a + b, 0);
+  const counts = [...w.map((x) => Math.max(1, Math.round((x / tot) * (E - batch)))), batch];
+  const W = Array.from({ length: types }, () => tf.randomNormal([200, 200]) as tf.Tensor2D);
+  const Ws = tf.stack(W) as tf.Tensor3D;
+  const X = counts.map((c) => tf.randomNormal([c, 200]) as tf.Tensor2D);
+  const maxRows = Math.max(...counts);
+  const Xs = tf.stack(X.map((x) => tf.pad(x, [[0, maxRows - x.shape[0]], [0, 0]]))) as tf.Tensor3D;
+  const time = async (f: () => tf.Tensor | tf.Tensor[]) => {
+    const once = async () => {
+      const r = f();
+      const list = Array.isArray(r) ? r : [r];
+      await Promise.all(list.map((t) => t.data()));
+      tf.dispose(list);
+    };
+    await once();
+    const t0 = performance.now();
+    await once();
+    return performance.now() - t0;
+  };
+  const perType = await time(() => X.map((x, i) => tf.matMul(x, W[i]!)));
+  const stacked = await time(() => tf.matMul(Xs, Ws));
+  const flop = 2 * E * 200 * 200;
+  console.log(`  one hidden layer over ${E} edges in ${types} types (${tf.getBackend()}):`);
+  console.log(`    per-type 2-D matMuls:        ${perType.toFixed(0)} ms (${(flop / perType / 1e6).toFixed(1)} GFLOP/s)`);
+  console.log(`    stacked batchMatMul, padded: ${stacked.toFixed(0)} ms (${((2 * types * maxRows * 200 * 200) / stacked / 1e6).toFixed(1)} GFLOP/s on ${((types * maxRows) / E).toFixed(2)}× the rows)`);
+  tf.dispose([...W, Ws, ...X, Xs]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));
