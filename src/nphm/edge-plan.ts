@@ -87,6 +87,9 @@ export function planFromKnn(cfg: NphmConfig, knn: Int32Array, n: number): EdgePl
 
 /** The plan of x_c; reads the kNN indices synchronously (cpu, wasm). */
 export function planSync(cfg: NphmConfig, xc: tf.Tensor2D, anchors: tf.Tensor2D): EdgePlan {
+  if (tf.getBackend() === 'webgpu') {
+    throw new Error('edge plan: the webgpu backend cannot read tensors synchronously; build the plan with model.plan() (async) and pass it in');
+  }
   const idx = knnIndices(xc, anchors, cfg.decoder.id.nneigh);
   try {
     return planFromKnn(cfg, idx.dataSync() as Int32Array, xc.shape[0]);
