@@ -25,6 +25,8 @@ const DEFAULT_GRAPHS = ['/graphs/interpolation.graph.json', '/graphs/test/tensor
 const AUTOSAVE_KEY = 'autosave';
 const AUTOSAVE_MS = 400;
 const AUTORUN_MS = 350;
+/** A node that does not yield to a cancel within this time gets its worker restarted (stop ≤ 1 s). */
+const STOP_GRACE_MS = 700;
 
 export interface RunView {
   running: boolean;
@@ -77,6 +79,8 @@ export class Studio {
   savedAt = $state<number | null>(null);
   /** Bumped (at most once a frame) when the canvas moved: the minimap redraws. */
   viewTick = $state(0);
+  /** The right-click menu of a node or comment, in canvas pixels. */
+  nodeMenu = $state.raw<{ x: number; y: number; id: string; ids: string[]; comment: boolean } | null>(null);
   /** Set by the rete view: actions that need the canvas (fit, arrange, palette). */
   view = $state.raw<ViewActions | undefined>(undefined);
 
@@ -193,11 +197,12 @@ export class Studio {
     this.hint('You are editing your own copy of the shared graph');
   }
 
+  /**
+   * States and previews are kept across opens: the worker reports a state only when it changes and
+   * resends a preview only when a node's cache key changes, so the page must keep mirroring it.
+   * A node whose result is still cached keeps its preview; others show theirs dimmed until re-run.
+   */
   private resetRuntime(): void {
-    this.states = {};
-    this.previews = {};
-    this.logs = {};
-    this.artifacts = {};
     this.selected = [];
   }
 
@@ -310,16 +315,22 @@ export class Studio {
     }
   }
 
+  /** How long the last stop took, from the request to the worker being free again (ms). */
+  lastStopMs = $state<number | null>(null);
+
   async stop(): Promise<void> {
     if (!this.client || !this.run.running) return;
+    const t0 = performance.now();
     this.rerunAfter = false;
     clearTimeout(this.autoRunTimer);
     this.run = { ...this.run, stopping: true };
-    const how = await this.client.stop();
+    const how = await this.client.stop(STOP_GRACE_MS);
+    const ms = Math.round(performance.now() - t0);
+    this.lastStopMs = ms;
     if (how === 'restarted') {
       this.markUnfinished('cancelled');
-      this.hint('Stopped: the worker did not yield in time and was restarted (results were cleared)', 'warn');
-    } else this.hint('Stopped');
+      this.hint(`Stopped in ${ms} ms: the worker was busy in a kernel and was restarted (cached results were cleared)`, 'warn');
+    } else this.hint(`Stopped in ${ms} ms`);
   }
 
   private markUnfinished(status: 'cancelled'): void {
@@ -344,9 +355,12 @@ export class Studio {
     let previews: Record<string, Preview> | undefined;
     let logs: Record<string, string[]> | undefined;
     let artifacts: Record<string, Artifact[]> | undefined;
+    const inDoc = new Set(this.editor.doc.nodes.map((n) => n.id));
     for (const e of events) {
       switch (e.type) {
         case 'state':
+          // Late events of a graph that was replaced meanwhile.
+          if (!inDoc.has(e.nodeId)) break;
           (states ??= { ...this.states })[e.nodeId] = e.state;
           break;
         case 'preview':
@@ -437,8 +451,9 @@ export interface ViewActions {
   openPalette(at?: { x: number; y: number }): void;
   select(ids: string[]): void;
   addComment(): void;
-  deleteSelection(): void;
-  duplicateSelection(): void;
+  /** Acts on `ids` when given, else on the selection. */
+  deleteSelection(ids?: string[]): void;
+  duplicateSelection(ids?: string[]): void;
 }
 
 /** The page's one studio (rete mounts cards outside the App tree, so they cannot use context). */

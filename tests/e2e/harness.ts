@@ -50,6 +50,8 @@ export async function serve(): Promise<Served> {
       // already gone
     }
   };
+  // Also when the test process is torn down without running afterAll (timeouts, ^C).
+  process.once('exit', stop);
   for (let i = 0; i < 200; i++) {
     try {
       const r = await fetch(url);

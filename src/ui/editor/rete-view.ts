@@ -222,6 +222,13 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
         const at = { ...area.area.pointer };
         const rect = container.getBoundingClientRect();
         openPalette({ screen: { x: ctx.data.event.clientX - rect.left, y: ctx.data.event.clientY - rect.top }, title: 'Add a node', pick: (d) => addNodeAt(d, at) });
+      } else if (ctx.data.context !== 'root' && 'kind' in ctx.data.context) {
+        const n = ctx.data.context;
+        const rect = container.getBoundingClientRect();
+        // The area clears the selection on the pointerup of a click on it: select after that.
+        const ids = studio.selected.includes(n.id) ? studio.selected.map(toDocId) : [n.docId];
+        window.addEventListener('pointerup', () => setTimeout(() => void select(ids)), { once: true });
+        studio.nodeMenu = { x: ctx.data.event.clientX - rect.left, y: ctx.data.event.clientY - rect.top, id: n.docId, ids, comment: n.kind === 'comment' };
       }
       return undefined;
     }
@@ -444,15 +451,57 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
       if (studio.dispatch({ kind: 'addComments', comments: [{ id, text: 'Double-click to edit this note', x: Math.round(at.x), y: Math.round(at.y), width: 240, height: 110 }] }, 'add comment'))
         void reconcile().then(() => select([id]));
     },
-    deleteSelection: () => {
-      const ids = selectedDocIds();
+    deleteSelection: (only) => {
+      const ids = only ?? selectedDocIds();
       if (studio.dispatch(studio.editor.deleteCommand(ids), ids.length > 1 ? `delete ${ids.length} items` : `delete ${ids[0]}`)) studio.selected = [];
     },
-    duplicateSelection: () => {
-      const pasted = studio.editor.pasteCommand(studio.editor.copy(selectedDocIds()), { x: 40, y: 40 });
+    duplicateSelection: (only) => {
+      const pasted = studio.editor.pasteCommand(studio.editor.copy(only ?? selectedDocIds()), { x: 40, y: 40 });
       if (pasted && studio.dispatch(pasted.cmd, 'duplicate')) void reconcile().then(() => select(pasted.ids));
     },
   };
+
+  // ---- box selection: shift-drag (or ctrl-drag) on the background ----
+  const host = container.parentElement ?? container;
+  let box: { x0: number; y0: number; el: HTMLDivElement } | undefined;
+  function onBoxDown(e: PointerEvent) {
+    if (e.button !== 0 || !(e.shiftKey || e.ctrlKey || e.metaKey)) return;
+    const t = e.target as Element;
+    if (!container.contains(t) || t.closest('[data-testid="node"], [data-testid="comment"], [data-testid="socket"]')) return;
+    e.stopPropagation();
+    e.preventDefault();
+    const el = document.createElement('div');
+    el.className = 'box-select';
+    el.dataset.testid = 'box-select';
+    host.append(el);
+    box = { x0: e.clientX, y0: e.clientY, el };
+    host.setPointerCapture(e.pointerId);
+  }
+  function boxRect(e: PointerEvent) {
+    const r = host.getBoundingClientRect();
+    const x = Math.min(box!.x0, e.clientX) - r.left, y = Math.min(box!.y0, e.clientY) - r.top;
+    return { x, y, w: Math.abs(e.clientX - box!.x0), h: Math.abs(e.clientY - box!.y0) };
+  }
+  function onBoxMove(e: PointerEvent) {
+    if (!box) return;
+    const b = boxRect(e);
+    Object.assign(box.el.style, { left: `${b.x}px`, top: `${b.y}px`, width: `${b.w}px`, height: `${b.h}px` });
+  }
+  function onBoxUp(e: PointerEvent) {
+    if (!box) return;
+    const b = boxRect(e);
+    box.el.remove();
+    box = undefined;
+    const t = area.area.transform;
+    const [x0, y0, x1, y1] = [(b.x - t.x) / t.k, (b.y - t.y) / t.k, (b.x + b.w - t.x) / t.k, (b.y + b.h - t.y) / t.k];
+    const hit = [...area.nodeViews]
+      .filter(([, v]) => v.position.x < x1 && v.position.x + v.element.offsetWidth > x0 && v.position.y < y1 && v.position.y + v.element.offsetHeight > y0)
+      .map(([id]) => toDocId(id));
+    void select([...new Set([...studio.selected.map(toDocId), ...hit])]);
+  }
+  host.addEventListener('pointerdown', onBoxDown, true);
+  host.addEventListener('pointermove', onBoxMove);
+  host.addEventListener('pointerup', onBoxUp);
 
   /** Files laid out for other card sizes (or not at all) would open with cards on top of each other. */
   function overlapping(): boolean {
@@ -483,6 +532,9 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     destroy() {
       unsubscribe();
       window.removeEventListener('pointerdown', onPointerDown, true);
+      host.removeEventListener('pointerdown', onBoxDown, true);
+      host.removeEventListener('pointermove', onBoxMove);
+      host.removeEventListener('pointerup', onBoxUp);
       area.destroy();
       studio.view = undefined;
     },
