@@ -7,5 +7,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   eval: { summary: 'evaluate a MonoNPHM model on codes and points (parity probe)', load: async () => (await import('./eval.ts')).command },
   mesh: { summary: 'extract a mesh (PLY/OBJ/GLB) of a MonoNPHM model for given codes', load: async () => (await import('./mesh.ts')).command },
   import: { summary: 'convert an official MonoNPHM checkpoint to the studio weight format', load: async () => (await import('./import.ts')).command },
+  train: { summary: 'train a MonoNPHM model on procedural heads (checkpoints, resume)', load: async () => (await import('./train.ts')).command },
   synth: { summary: 'procedural heads: synthetic videos with ground truth', load: async () => (await import('./synth.ts')).command },
 };
