@@ -133,7 +133,7 @@ async function bench(argv: string[]): Promise<number> {
   const n = intFlag(args, 'points', 1_000_000, 1000, 100_000_000);
   const size = intFlag(args, 'size', 128, 16, 1024);
   const { ProceduralHead } = await import('../../synth/head.ts');
-  const { Rng } = await import('../../synth/rng.ts');
+  const { Rng } = await import('../../graph/rng.ts');
   const { renderHead, axisAngleToMatrix } = await import('../../synth/raytrace.ts');
   const { sequenceCamera } = await import('../../synth/video.ts');
   const { sampleTrainingData, MONONPHM_COUNTS } = await import('../../synth/sampling.ts');
