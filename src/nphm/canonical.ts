@@ -8,7 +8,7 @@
  * first layer only reads [δ (dPos) | one-hot node (≤2)]. No per-point weight gathers.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { constMatMul, isRecording, linear, type Weight } from './linear.ts';
+import { constMatMul, dense, isRecording, linear, type Weight } from './linear.ts';
 import { GLOBAL_NODE_DISTANCE, SIGMA_NEIGHBOURS, derivedSizes, typeNodes } from './config.ts';
 import type { Conditioning } from './conditioning.ts';
 import type { EdgePlan } from './edge-plan.ts';
@@ -37,11 +37,11 @@ function geoMember(g: GeoType, first: tf.Tensor): { sdf: tf.Tensor2D; feat: tf.T
   for (const l of g.hidden) {
     const s = tf.softplus(v);
     v.dispose();
-    v = linear(s, l, l.b) as tf.Tensor2D;
+    v = dense(s, l);
     s.dispose();
   }
   const s = tf.softplus(v);
-  const sdf = linear(s, g.out, g.out.b) as tf.Tensor2D;
+  const sdf = dense(s, g.out);
   s.dispose();
   return { sdf, feat: v };
 }
@@ -51,11 +51,11 @@ function appMember(a: AppType, first: tf.Tensor): tf.Tensor2D {
   let h = tf.relu(first) as tf.Tensor2D;
   first.dispose();
   for (const l of a.hidden) {
-    const next = linear(h, l, l.b, 'relu') as tf.Tensor2D;
+    const next = dense(h, l, 'relu');
     h.dispose();
     h = next;
   }
-  const rgb = linear(h, a.out, a.out.b) as tf.Tensor2D;
+  const rgb = dense(h, a.out);
   h.dispose();
   return rgb;
 }
@@ -69,7 +69,7 @@ function firstLayer(y: tf.Tensor, w: Weight, oh: tf.Tensor, nodeBias: tf.Tensor)
 }
 
 function bottleneck(b1: Dense, feat: tf.Tensor): tf.Tensor {
-  return linear(feat, b1, b1.b, 'relu');
+  return dense(feat, b1, 'relu');
 }
 
 /** SDF (and colour) of canonical queries x_c [N, dPos] with the edge plan of x_c. */

@@ -4,7 +4,7 @@
  * Computed once per code set and shared by every chunk of points; differentiable w.r.t. the codes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { linear } from './linear.ts';
+import { dense } from './linear.ts';
 import { derivedSizes, typeNodes, isMirrored } from './config.ts';
 import type { Dense, NphmParams } from './params.ts';
 
@@ -50,7 +50,7 @@ function asRow(z: tf.Tensor, dim: number, name: string): tf.Tensor2D {
 function denseChain(x: tf.Tensor2D, layers: Dense[]): tf.Tensor2D {
   let h = x;
   layers.forEach((l, i) => {
-    h = linear(h, l, l.b, i < layers.length - 1 ? 'relu' : 'linear') as tf.Tensor2D;
+    h = dense(h, l, i < layers.length - 1 ? 'relu' : 'linear');
   });
   return h;
 }
@@ -71,7 +71,7 @@ export function compressIdentity(p: NphmParams, zGeo: tf.Tensor, anchors: tf.Ten
   return tf.tidy(() => {
     const z = asRow(zGeo, s.zGeoDim, 'z_geo');
     const inp = tf.concat([z, tf.reshape(anchors, [1, 3 * s.numAnchors])], 1);
-    return linear(inp, p.compressor, p.compressor.b) as tf.Tensor2D;
+    return dense(inp, p.compressor);
   });
 }
 

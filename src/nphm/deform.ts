@@ -4,7 +4,7 @@
  * into per-call biases (see conditioning.ts), so per point only the xyz rows remain.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { constMatMul, isRecording, linear } from './linear.ts';
+import { constMatMul, dense, isRecording, linear } from './linear.ts';
 import { derivedSizes } from './config.ts';
 import type { Conditioning } from './conditioning.ts';
 import type { NphmParams } from './params.ts';
@@ -20,14 +20,14 @@ export function deformationOutput(p: NphmParams, cond: Conditioning, x: tf.Tenso
       const v =
         i + 1 === s.skipLayer
           ? tf.add(linear(h, l, cond.defSkipBias), isRecording() ? constMatMul(x, d.skipX) : tf.matMul(x, d.skipX.w))
-          : linear(h, l, l.b);
+          : dense(h, l);
       // Eager disposal keeps one layer alive without a tape; under a tape the engine holds its own
       // references to what the backward pass needs, so this is always safe.
       h.dispose();
       h = tf.softplus(v);
       v.dispose();
     });
-    return linear(h, d.out, d.out.b) as tf.Tensor2D;
+    return dense(h, d.out);
   });
 }
 

@@ -31,7 +31,26 @@ export function constMatMul(x: tf.Tensor, w: Weight): tf.Tensor2D {
   return f(x) as tf.Tensor2D;
 }
 
-/** act(x·W + b); `b` may depend on the codes (it is differentiated normally). */
+/**
+ * x·W + b for a constant W and a constant b: fused (bias in the matMul kernel) even under a tape,
+ * with the transpose-free input gradient; nothing is saved for the backward pass.
+ */
+export function constAffine(x: tf.Tensor, w: Weight, b: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad(((xx: tf.Tensor) => ({
+    value: tf.fused.matMul({ a: xx as tf.Tensor2D, b: w.w, bias: b }),
+    gradFunc: (dy: tf.Tensor) => constMatMul(dy, { w: w.wt, wt: w.w }),
+  })) as never);
+  return f(x) as tf.Tensor2D;
+}
+
+/** act(x·W + b) for a layer whose weight and bias are both constants. */
+export function dense(x: tf.Tensor, d: Weight & { b: tf.Tensor1D }, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
+  if (!isRecording()) return tf.fused.matMul({ a: x as tf.Tensor2D, b: d.w, bias: d.b, activation }) as tf.Tensor2D;
+  const y = constAffine(x, d, d.b);
+  return (activation === 'relu' ? tf.relu(y) : y) as tf.Tensor2D;
+}
+
+/** act(x·W + b) for a constant W and a bias `b` that may depend on the codes (differentiated normally). */
 export function linear(x: tf.Tensor, w: Weight, b?: tf.Tensor, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
   if (!isRecording()) return tf.fused.matMul({ a: x as tf.Tensor2D, b: w.w, bias: b, activation }) as tf.Tensor2D;
   let y: tf.Tensor = constMatMul(x, w);
