@@ -1,5 +1,6 @@
 import { contentHash } from './canonical-json.ts';
-import type { GraphDocument, ParamValue } from './document.ts';
+import { semanticPart, type GraphDocument, type ParamValue } from './document.ts';
+import { graphHash } from './serialize.ts';
 import { disposeValue } from './dispose.ts';
 import type { Problem } from './problems.ts';
 import type { Artifact, AssetReader, EngineEvent, NodeOutputs, NodeState, RunContext, RunnableCatalog, RunSummary } from './runtime-types.ts';
@@ -171,17 +172,17 @@ export class Engine {
         this.setState(id, { status: 'blocked', message: `waiting on ${[...new Set(badUpstream)].join(', ') || 'an invalid input'}` });
         continue;
       }
+      const inputs: Record<string, unknown> = {};
+      for (const e of incoming) inputs[e.to.port] = this.outputs(e.from.node)?.[e.from.port];
       const hit = this.cache.get(key);
       if (hit) {
         this.cache.delete(key);
         this.cache.set(key, hit); // most recently used last
         summary.cached.push(id);
         this.setState(id, { status: 'done', cached: true, ms: hit.ms });
-        if (opts.previews !== false && this.previewKeys.get(id) !== key) await this.emitPreview(id, key, def, hit.outputs, node.params);
+        if (opts.previews !== false && this.previewKeys.get(id) !== key) await this.emitPreview(id, key, def, hit.outputs, this.runParams(def.params, node.params), inputs);
         continue;
       }
-      const inputs: Record<string, unknown> = {};
-      for (const e of incoming) inputs[e.to.port] = this.outputs(e.from.node)?.[e.from.port];
       const missing = Object.entries(def.inputs).filter(([port, spec]) => !spec.optional && !incoming.some((e) => e.to.port === port));
       if (missing.length) {
         this.fail(summary, id, `input${missing.length > 1 ? 's' : ''} ${missing.map(([p]) => `'${p}'`).join(', ')} not connected`, 'validate');
@@ -193,7 +194,7 @@ export class Engine {
         this.cache.set(key, entry);
         summary.ran.push(id);
         this.setState(id, { status: 'done', ms: entry.ms });
-        if (opts.previews !== false) await this.emitPreview(id, key, def, entry.outputs, params);
+        if (opts.previews !== false) await this.emitPreview(id, key, def, entry.outputs, params, inputs);
       } catch (e) {
         if (e instanceof Cancelled || opts.signal?.aborted) {
           summary.cancelled = true;
@@ -243,6 +244,7 @@ export class Engine {
         artifacts.push(a);
         this.emit({ type: 'artifact', nodeId, artifact: a });
       },
+      provenance: () => this.provenanceJson(),
     };
     this.setState(nodeId, { status: 'running', progress: 0 });
     const t0 = now();
@@ -287,16 +289,22 @@ export class Engine {
     def: NonNullable<ReturnType<RunnableCatalog['get']>>,
     outputs: NodeOutputs,
     params: Record<string, ParamValue>,
+    inputs: Record<string, unknown>,
   ): Promise<void> {
     if (!def.preview) return;
     try {
-      const payload = await def.preview(outputs, params);
+      const payload = await def.preview(outputs, params, inputs);
       this.previewKeys.set(nodeId, key);
       if (payload !== undefined) this.emit({ type: 'preview', nodeId, payload });
     } catch (e) {
       // A broken preview must not fail a computed node: report it on the node, keep the result.
       this.emit({ type: 'log', nodeId, message: `preview failed: ${e instanceof Error ? e.message : String(e)}` });
     }
+  }
+
+  private provenanceJson(): string {
+    const g = this.graph!;
+    return JSON.stringify({ app: 'nphm-studio', graphHash: graphHash(g), graph: { ...semanticPart(g), id: g.id, meta: g.meta, ui: g.ui } });
   }
 
   private fail(summary: RunSummary, nodeId: string, message: string, phase: 'validate' | 'run', stack?: string): void {

@@ -28,6 +28,11 @@ export interface RunContext {
   preview(payload: unknown): void;
   log(message: string): void;
   artifact(artifact: Artifact): void;
+  /**
+   * JSON to embed in exported files ({app, graphHash, graph}): dropping such a file on the studio
+   * reopens the graph that made it.
+   */
+  provenance(): string;
 }
 
 export type NodeOutputs = Record<string, unknown>;
@@ -36,7 +41,7 @@ export type NodeOutputs = Record<string, unknown>;
 export interface RunnableNodeType extends NodeTypeInfo {
   run(inputs: Record<string, unknown>, params: Record<string, ParamValue>, ctx: RunContext): NodeOutputs | Promise<NodeOutputs>;
   /** A small summary for the node card, computed after a run. */
-  preview?(outputs: NodeOutputs, params: Record<string, ParamValue>): unknown | Promise<unknown>;
+  preview?(outputs: NodeOutputs, params: Record<string, ParamValue>, inputs: Record<string, unknown>): unknown | Promise<unknown>;
   /** Extra cache-key material for inputs outside the graph (a file's hash, a frame index). */
   fingerprint?(params: Record<string, ParamValue>): string;
 }

@@ -9,7 +9,7 @@ export type { RunContext, NodeOutputs };
  * src/nphm, src/render and src/track; a node only wires it into the graph.
  */
 export interface NodeDefinition extends RunnableNodeType {
-  preview?(outputs: NodeOutputs, params: Record<string, ParamValue>): Preview | undefined | Promise<Preview | undefined>;
+  preview?(outputs: NodeOutputs, params: Record<string, ParamValue>, inputs: Record<string, unknown>): Preview | undefined | Promise<Preview | undefined>;
 }
 
 /** Identity helper that keeps literal types of a definition object. */

@@ -1,6 +1,7 @@
 import type { RunnableCatalog } from '../graph/runtime-types.ts';
 import type { NodeDefinition } from './contract.ts';
 import { CORE_NODES } from './core/index.ts';
+import { NPHM_NODES } from './nphm/index.ts';
 
 /** The node types of the studio, by type name. Registration fails loudly on duplicates. */
 export class NodeRegistry implements RunnableCatalog {
@@ -28,5 +29,5 @@ export class NodeRegistry implements RunnableCatalog {
 
 /** Every built-in node type. */
 export function builtinRegistry(): NodeRegistry {
-  return new NodeRegistry([...CORE_NODES]);
+  return new NodeRegistry([...CORE_NODES, ...NPHM_NODES]);
 }

@@ -1,42 +1,97 @@
+/** Whole-image renders and meshes of given codes (no gradients): previews, overlays and exports. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NphmModel } from '../nphm/model.ts';
 import { disposeConditioning } from '../nphm/conditioning.ts';
 import type { Camera } from '../render/camera.ts';
+import { extractMesh, type ExtractOptions, type MeshData } from '../render/mesh.ts';
 import { modelRenderField } from '../render/model-field.ts';
 import { cameraRays } from '../render/rays.ts';
 import { renderChunked, shRotation, type ImageRender } from '../render/render.ts';
 import type { TrackingState } from './tracker.ts';
 
-/** Codes of one tracked frame as tensors (caller disposes). */
-export function frameCodes(state: TrackingState, frame: number): { zGeo: tf.Tensor; zApp: tf.Tensor; zExp: tf.Tensor } {
-  const f = state.frames[frame];
-  if (!f) throw new Error(`tracking state has no frame ${frame}`);
-  return { zGeo: tf.tensor1d(state.zGeo), zApp: tf.tensor1d(state.zApp), zExp: tf.tensor1d(f.zExp) };
+export interface Codes {
+  zGeo: Float32Array;
+  zApp: Float32Array;
+  zExp: Float32Array;
 }
 
-/** Renders a whole image of a tracked frame (pose, SH and colour correction applied), no gradients. */
-export async function renderTrackedFrame(model: NphmModel, state: TrackingState, frame: number, camera: Camera, opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number } = {}): Promise<ImageRender> {
-  const codes = frameCodes(state, frame);
-  const f = state.frames[frame]!;
-  const cond = model.condition(codes);
-  const params = {
-    pose: { rot: tf.tensor1d(f.rot), trans: tf.tensor1d(f.trans) },
-    sh: tf.tensor2d(state.sh, [9, 3]),
-    w2cRotation: shRotation(camera),
-    colorA: tf.tensor2d(state.colorA, [3, 3]),
-    colorB: tf.tensor2d(state.colorB, [1, 3]),
-  };
+/** Lighting and colour correction of a render; defaults: shading 1, identity correction. */
+export interface Look {
+  sh?: Float32Array;
+  colorA?: Float32Array;
+  colorB?: Float32Array;
+}
+
+/**
+ * A soft key light from the upper front in the SH-9 basis (for previews of untracked codes, where
+ * the tracker's flat initial shading would hide the geometry).
+ */
+export const PREVIEW_SH = Float32Array.from([
+  3.0, 3.0, 3.0, // ambient
+  0.35, 0.35, 0.35, // x
+  0.55, 0.55, 0.55, // y (up)
+  0.7, 0.7, 0.7, // z (towards the camera)
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+
+/** Runs `fn` with the conditioning of `codes`, disposing every tensor afterwards. */
+export async function withCodes<T>(model: NphmModel, codes: Codes, fn: (cond: ReturnType<NphmModel['condition']>) => Promise<T>): Promise<T> {
+  const t = { zGeo: tf.tensor1d(codes.zGeo), zApp: tf.tensor1d(codes.zApp), zExp: tf.tensor1d(codes.zExp) };
+  const cond = model.condition(t);
   try {
-    return await renderChunked(modelRenderField(model, cond), cameraRays(camera), params, {
-      variance: opts.variance ?? 0.8,
-      nCoarse: opts.nCoarse ?? 32,
-      nImportance: opts.nImportance ?? 32,
-      chunk: opts.chunk ?? 512,
-    });
+    return await fn(cond);
   } finally {
-    tf.dispose([codes.zGeo, codes.zApp, codes.zExp, params.pose.rot, params.pose.trans, params.sh, params.colorA, params.colorB]);
     disposeConditioning(cond);
+    tf.dispose([t.zGeo, t.zApp, t.zExp]);
   }
+}
+
+/** Renders codes under a camera and residual pose (world → model), chunked. */
+export async function renderCodes(
+  model: NphmModel,
+  codes: Codes,
+  camera: Camera,
+  pose?: { rot: ArrayLike<number>; trans: ArrayLike<number> },
+  look: Look = {},
+  opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number } = {},
+): Promise<ImageRender> {
+  return withCodes(model, codes, async (cond) => {
+    const params = {
+      ...(pose ? { pose: { rot: tf.tensor1d(Float32Array.from(pose.rot)), trans: tf.tensor1d(Float32Array.from(pose.trans)) } } : {}),
+      ...(look.sh ? { sh: tf.tensor2d(look.sh, [9, 3]), w2cRotation: shRotation(camera) } : {}),
+      ...(look.colorA ? { colorA: tf.tensor2d(look.colorA, [3, 3]) } : {}),
+      ...(look.colorB ? { colorB: tf.tensor2d(look.colorB, [1, 3]) } : {}),
+    };
+    try {
+      return await renderChunked(modelRenderField(model, cond), cameraRays(camera), params, {
+        variance: opts.variance ?? 0.8,
+        nCoarse: opts.nCoarse ?? 32,
+        nImportance: opts.nImportance ?? 32,
+        chunk: opts.chunk ?? 512,
+      });
+    } finally {
+      for (const t of [params.pose?.rot, params.pose?.trans, params.sh, params.colorA, params.colorB]) t?.dispose();
+    }
+  });
+}
+
+/** Mesh of codes in model space (expression applied, no head pose), with normals and colours. */
+export async function meshCodes(model: NphmModel, codes: Codes, opts: ExtractOptions): Promise<MeshData> {
+  return withCodes(model, codes, (cond) => extractMesh(modelRenderField(model, cond), opts));
+}
+
+/** Codes of one tracked frame. */
+export function frameCodes(state: TrackingState, frame: number): Codes {
+  const f = state.frames[frame];
+  if (!f) throw new Error(`tracking state has no frame ${frame}`);
+  return { zGeo: state.zGeo, zApp: state.zApp, zExp: f.zExp };
+}
+
+/** Renders a whole image of a tracked frame (pose, SH and colour correction applied). */
+export function renderTrackedFrame(model: NphmModel, state: TrackingState, frame: number, camera: Camera, opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number } = {}): Promise<ImageRender> {
+  const f = state.frames[frame];
+  if (!f) throw new Error(`tracking state has no frame ${frame}`);
+  return renderCodes(model, frameCodes(state, frame), camera, f, { sh: state.sh, colorA: state.colorA, colorB: state.colorB }, opts);
 }
 
 /** Mean absolute colour error over foreground pixels (labels ≠ 0), per channel, in [−1, 1] units. */

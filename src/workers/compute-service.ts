@@ -7,6 +7,7 @@ import type { NodeTypeInfo } from '../graph/catalog.ts';
 import type { EngineEvent, NodeState, RunSummary } from '../graph/runtime-types.ts';
 import { builtinRegistry } from '../nodes/registry.ts';
 import { previewBuffers } from '../nodes/preview.ts';
+import { fetchAssetReader } from './assets-fetch.ts';
 import { selectBackend, type BackendReport, type BrowserBackend } from './backend.ts';
 
 /** A node type as the UI sees it: plain data, no functions. */
@@ -30,7 +31,9 @@ const EVENT_FLUSH_MS = 50;
  */
 export class ComputeService {
   private readonly registry = builtinRegistry();
-  private readonly engine = new Engine(this.registry);
+  /** Files the user dropped (checkpoints, videos), by the name graphs refer to them with. */
+  private readonly dropped = new Map<string, Blob>();
+  private readonly engine = new Engine(this.registry, { assets: fetchAssetReader(new URL(import.meta.env.BASE_URL, self.location.origin).href, this.dropped) });
   private controller: AbortController | undefined;
   private queue: EngineEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -96,6 +99,11 @@ export class ComputeService {
   memory(): { numTensors: number; numBytes: number } {
     const m = tf.memory();
     return { numTensors: m.numTensors, numBytes: m.numBytes };
+  }
+
+  /** Makes a dropped file readable by graphs under `name` (e.g. `dropped/checkpoint_epoch_2500.tar`). */
+  registerFile(name: string, blob: Blob): void {
+    this.dropped.set(name, blob);
   }
 
   clearCache(): void {

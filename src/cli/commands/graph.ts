@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { flag, parseArgs, UsageError } from '../args.ts';
 import { readGraphFile } from '../graph-file.ts';
@@ -50,7 +50,8 @@ async function run(argv: string[]): Promise<number> {
   const backend = await initNodeTf(parseBackend(flag(args, 'backend')));
   const outDir = resolve(flag(args, 'out') ?? 'out');
   const targets = args.flags.get('target');
-  const engine = new Engine(registry);
+  const { nodeAssetReader, PUBLIC_DIR } = await import('../assets-node.ts');
+  const engine = new Engine(registry, { assets: nodeAssetReader([dirname(resolve(file)), process.cwd(), PUBLIC_DIR]) });
   engine.setGraph(graph);
   const tensorsBefore = tf.memory().numTensors;
   engine.subscribe(terminalProgress(targets?.length ?? graph.nodes.length));

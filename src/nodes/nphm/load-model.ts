@@ -1,0 +1,84 @@
+/**
+ * Loads a head model through the engine's asset reader, in the worker and in Node alike: the
+ * studio's weight format (model.json + weights.bin) or an official PyTorch checkpoint with its
+ * configs.yaml / JSON (read by the restricted unpickler: nothing in the file is executed).
+ */
+import { parse as parseYaml } from 'yaml';
+import type { AssetReader } from '../../graph/runtime-types.ts';
+import { validateConfig } from '../../nphm/config.ts';
+import { MEAN_ANCHORS_65 } from '../../nphm/mean-anchors.ts';
+import { buildModel } from '../../nphm/state-dict.ts';
+import { readStudioWeights, validateManifest } from '../../nphm/weights/studio-format.ts';
+import { readTorchCheckpoint } from '../../nphm/weights/torch-checkpoint.ts';
+import type { LatentStats, ModelValue } from './values.ts';
+
+/** `dir/file` for a URI `dir/model.json` (plain string joining keeps URIs portable). */
+export function siblingUri(uri: string, file: string): string {
+  const slash = uri.lastIndexOf('/');
+  return slash < 0 ? file : `${uri.slice(0, slash + 1)}${file}`;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export function parseConfigText(text: string, uri: string): unknown {
+  if (/\.ya?ml$/i.test(uri)) {
+    try {
+      return parseYaml(text, { maxAliasCount: 0 });
+    } catch (e) {
+      throw new Error(`${uri} is not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return parseJson(text, uri);
+}
+
+function floats(v: unknown, what: string): Float32Array {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new Error(`${what} must be a list of finite numbers`);
+  return Float32Array.from(v as number[]);
+}
+
+/** Latent statistics file: {geo|app|exp: {mean: number[], std: number[]}}. */
+export function parseLatentStats(raw: unknown, dims: { geo: number; app: number; exp: number }, uri: string): LatentStats {
+  const o = raw as Record<string, { mean?: unknown; std?: unknown } | undefined>;
+  const part = (k: 'geo' | 'app' | 'exp') => {
+    const mean = floats(o?.[k]?.mean, `${uri}: ${k}.mean`);
+    const std = floats(o?.[k]?.std, `${uri}: ${k}.std`);
+    if (mean.length !== dims[k] || std.length !== dims[k]) throw new Error(`${uri}: ${k} statistics have ${mean.length}/${std.length} values, the model's ${k} code has ${dims[k]}`);
+    return { mean, std };
+  };
+  return { geo: part('geo'), app: part('app'), exp: part('exp') };
+}
+
+export async function loadStudioModel(assets: AssetReader, uri: string, statsUri?: string): Promise<ModelValue> {
+  const manifest = validateManifest(parseJson(await assets.readText(uri), uri));
+  const bin = await assets.read(siblingUri(uri, manifest.weights.file));
+  const w = readStudioWeights(manifest, bin);
+  const config = validateConfig(w.config);
+  const model = buildModel(config, { idDecoder: w.id, exDecoder: w.ex }, MEAN_ANCHORS_65);
+  const value: ModelValue = { model, name: manifest.provenance.source ?? uri, dispose: () => model.dispose() };
+  const statsPath = statsUri || siblingUri(uri, 'latent-stats.json');
+  try {
+    const text = await assets.readText(statsPath);
+    value.stats = parseLatentStats(parseJson(text, statsPath), { geo: model.sizes.zGeoDim, app: model.sizes.zAppDim, exp: model.sizes.zExpDim }, statsPath);
+  } catch (e) {
+    // Statistics are optional next to a model; an explicitly named file must load.
+    if (statsUri) {
+      model.dispose();
+      throw e;
+    }
+  }
+  return value;
+}
+
+export async function loadCheckpointModel(assets: AssetReader, uri: string, configUri: string): Promise<ModelValue> {
+  if (!configUri) throw new Error('an official checkpoint needs its configs.yaml (or JSON): set the config param');
+  const config = validateConfig(parseConfigText(await assets.readText(configUri), configUri));
+  const ckpt = readTorchCheckpoint(await assets.read(uri));
+  const model = buildModel(config, { idDecoder: ckpt.stateDict('id_decoder'), exDecoder: ckpt.stateDict('ex_decoder') }, MEAN_ANCHORS_65);
+  return { model, name: uri, dispose: () => model.dispose() };
+}
