@@ -122,6 +122,7 @@ export const command: Command = {
     const pts = points(inputs, inputsPath);
 
     await initNodeTf(backendName);
+    (await import('../../nphm/wasm-identity.ts')).installZeroCopyWasmIdentity();
     const tf = await import('@tensorflow/tfjs-core');
     const model = buildModel(config, sds, meanAnchors);
     const codes = { zGeo: tf.tensor1d(zGeo), zApp: tf.tensor1d(zApp), zExp: tf.tensor1d(zExp) };
