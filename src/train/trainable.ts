@@ -27,7 +27,7 @@ function transposeOut(data: Float32Array, out: number, inn: number): Float32Arra
 }
 
 /** Variables from state dicts (every key the forward pass needs; shapes checked). */
-export function fromStateDicts(cfg: NphmConfig, sds: DecoderStateDicts, prefix = 'nphm'): TrainableNets {
+export function fromStateDicts(cfg: NphmConfig, sds: DecoderStateDicts): TrainableNets {
   const exp = expectedShapes(cfg);
   const vars = new Map<string, tf.Variable>();
   const add = (g: Group, m: Map<string, number[]>, sd: StateDict) => {
@@ -37,7 +37,7 @@ export function fromStateDicts(cfg: NphmConfig, sds: DecoderStateDicts, prefix =
       if (!t) throw new Error(`${where}: missing key '${key}'`);
       if (t.shape.join(',') !== shape.join(',')) throw new Error(`${where}: '${key}' has shape [${t.shape}], expected [${shape}]`);
       const value = shape.length === 2 ? tf.tensor2d(transposeOut(t.data, shape[0]!, shape[1]!), [shape[1]!, shape[0]!]) : tf.tensor1d(t.data.slice());
-      vars.set(varName(g, key), tf.variable(value, true, `${prefix}/${g}/${key}`));
+      vars.set(varName(g, key), tf.variable(value, true));
       value.dispose();
     }
   };
@@ -48,7 +48,7 @@ export function fromStateDicts(cfg: NphmConfig, sds: DecoderStateDicts, prefix =
 
 /** PyTorch default Linear initialisation (uniform ±1/√fan_in), deterministic for `seed`. */
 export function initNets(cfg: NphmConfig, seed: number): TrainableNets {
-  return fromStateDicts(cfg, randomStateDicts(cfg, seed), `nphm${seed}`);
+  return fromStateDicts(cfg, randomStateDicts(cfg, seed));
 }
 
 /** The current values as original state dicts ([out, in] weights). */

@@ -102,9 +102,9 @@ export class Trainer {
     }
     this.nets = initNets(cfg.model, cfg.seed + 1);
     const nScans = data.scans.length;
-    this.zGeo = tf.variable(tf.zeros([data.identities, this.sizes.zGeoDim]), true, `zGeo${cfg.seed}`);
-    this.zApp = tf.variable(tf.zeros([data.identities, this.sizes.zAppDim]), true, `zApp${cfg.seed}`);
-    this.zExp = tf.variable(tf.zeros([nScans, this.sizes.zExpDim]), true, `zExp${cfg.seed}`);
+    this.zGeo = tf.variable(tf.zeros([data.identities, this.sizes.zGeoDim]), true);
+    this.zApp = tf.variable(tf.zeros([data.identities, this.sizes.zAppDim]), true);
+    this.zExp = tf.variable(tf.zeros([nScans, this.sizes.zExpDim]), true);
     this.meanAnchors = tf.tensor2d(MEAN_ANCHORS_65.flat(), [65, 3]);
     this.anchorGt = data.anchors.map((a) => tf.tensor2d(a, [65, 3]));
     for (const v of this.allVars()) this.slots.set(v, { m: tf.variable(tf.zerosLike(v), false), v: tf.variable(tf.zerosLike(v), false) });

@@ -34,7 +34,7 @@ describe('train forward = NphmModel on the exported weights', () => {
   it('sdf, colour and normals agree for two heads batched together', async () => {
     const nets = initNets(CFG, 7);
     const sds = await toStateDicts(nets);
-    const model = buildModel(CFG, sds, MEAN_ANCHORS_65 as number[][]);
+    const model = buildModel(CFG, sds, MEAN_ANCHORS_65 as unknown as number[][]);
     const s = model.sizes;
     const r = lcg(3);
     const code = (n: number, scale: number) => Float32Array.from({ length: n }, () => scale * r());
