@@ -26,7 +26,11 @@
  * (constant) ray tensors, so nothing of them is recorded on the tape and the sample depths are
  * detached, like the original's `no_grad`. Everything after that is plain tfjs ops, so
  * tf.variableGrads / tf.grads reach the field's parameters (through sdf, colour and the gradient:
- * second order), the pose (rot, trans, scale), SH coefficients and A, b.
+ * second order), the pose (rot, trans, scale), SH coefficients and A, b. Second-order gradients
+ * need the registrations of `gradients.ts` (tfjs 4.22 drops terms through ops that save their
+ * output); `renderRays` and `composite` (re-)install them on every call.
+ * Memory: `renderChunked` (no gradients) and `chunkedVariableGrads` (losses that are sums over rays)
+ * bound memory by a ray chunk; `renderRays` itself renders its batch in one graph.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RenderField } from './field.ts';
@@ -147,6 +151,9 @@ export function renderRays(field: RenderField, rays: RayBatch, params: RenderPar
   const o = { ...DEFAULTS, ...options };
   if (params.sh && !params.w2cRotation) throw new Error('render: SH shading needs params.w2cRotation (OpenGL camera axes)');
   const R = rays.count;
+  if (R === 0) {
+    return { rgb: tf.zeros([0, 3]), rgbRaw: tf.zeros([0, 3]), weightsSum: tf.zeros([0]), depth: tf.zeros([0]) } as RenderOutput;
+  }
   const K = o.nCoarse;
   const M = o.nImportance;
   if (K < 3 || M < 2) throw new Error(`render: need ≥ 3 coarse and ≥ 2 importance samples, got ${K} and ${M}`);
