@@ -13,7 +13,8 @@ import { fixtureCodes, fixtureModel, gradientViolations, loadFixture, maxAbs, vi
 const fx = loadFixture();
 const E = fx.expected;
 
-describe('MonoNPHM parity on webgpu', () => {
+// SwiftShader compiles every shader on the CPU: generous limits for a loaded CI machine.
+describe('MonoNPHM parity on webgpu', { timeout: 300_000 }, () => {
   let model: NphmModel;
   let codes: NphmCodes;
   let cond: Conditioning;
@@ -23,7 +24,7 @@ describe('MonoNPHM parity on webgpu', () => {
     model = fixtureModel();
     codes = fixtureCodes();
     cond = model.condition(codes);
-  });
+  }, 300_000);
   afterAll(() => {
     disposeConditioning(cond);
     tf.dispose([codes.zGeo, codes.zApp, codes.zExp]);
@@ -58,7 +59,7 @@ describe('MonoNPHM parity on webgpu', () => {
     expect(Array.from(plan.knn)).toEqual(E.edge_anchor.flatMap((row) => row.slice(0, -1)));
     disposePlan(plan);
     tf.dispose([pts, xc.offsets, xc.hyper, xc.queries, r as unknown as tf.TensorContainer]);
-  }, 300_000);
+  });
 
   test('posed anchors', async () => {
     const sol = await model.solveAnchors(cond);
