@@ -8,7 +8,7 @@ import type { NodeTypeDescription } from '../workers/compute-service.ts';
 export type { NodeTypeDescription };
 
 /** One colour per socket type, distinct enough on the dark canvas; shapes add a second cue. */
-export const SOCKET_COLORS: Record<SocketType, string> = {
+export const SOCKET_COLORS: Partial<Record<SocketType, string>> = {
   any: '#9aa3b2',
   number: '#8fd16a',
   boolean: '#d1c36a',
@@ -27,10 +27,17 @@ export const SOCKET_COLORS: Record<SocketType, string> = {
   renderer: '#7f9cf5',
   loss: '#f25c6e',
   mesh: '#55d6e6',
-};
+  points: '#d68a55',
+} as Partial<Record<string, string>>;
 
+/** Types added later without a colour here get a stable hue from their name. */
 export function socketColor(type: string): string {
-  return isSocketType(type) ? SOCKET_COLORS[type] : '#777';
+  const c = isSocketType(type) ? SOCKET_COLORS[type] : undefined;
+  if (c) return c;
+  if (!isSocketType(type)) return '#777';
+  let h = 0;
+  for (const ch of type) h = (h * 31 + ch.charCodeAt(0)) % 360;
+  return `hsl(${h} 55% 62%)`;
 }
 
 /** Socket shape: values are round, tensors and fields square, model-like things diamond. */

@@ -78,7 +78,10 @@ export async function openStudio(browser: Browser, url: string, opts: { context?
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   await page.goto(url + (opts.hash ?? ''));
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+  // Fail fast (with the reason) when the studio cannot start, e.g. a worker that does not load.
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' || /could not start/.test(document.body.innerText), undefined, { timeout: 60_000 });
+  const failed = await page.evaluate(() => (document.body.dataset.ready === 'true' ? null : document.body.innerText.slice(0, 500)));
+  if (failed) throw new Error(`the studio did not start: ${failed}\n${errors.join('\n')}`);
   return { page, context, errors };
 }
 

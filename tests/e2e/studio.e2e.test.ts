@@ -300,4 +300,67 @@ describe('NPHM Studio in chromium', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('draws every preview kind on the cards, with one shared three.js renderer for meshes', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url);
+    await page.getByTestId('autorun').uncheck();
+    await expect.poll(() => node(page, 'save').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+    await page.evaluate(() => {
+      const w = window as unknown as { __studio: { studio: { previews: Record<string, unknown> } } };
+      const s = w.__studio.studio;
+      // An icosphere-ish mesh: an octahedron subdivided once, normalised.
+      const base = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]];
+      const faces = [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]];
+      const pos: number[] = [], idx: number[] = [];
+      for (const [a, b, c] of faces) {
+        const v = [base[a]!, base[b]!, base[c]!];
+        const mid = (p: number[], q: number[]) => { const m = p.map((x, i) => (x + q[i]!) / 2); const n = Math.hypot(...m); return m.map((x) => x / n); };
+        const [ab, bc, ca] = [mid(v[0]!, v[1]!), mid(v[1]!, v[2]!), mid(v[2]!, v[0]!)];
+        for (const tri of [[v[0]!, ab, ca], [ab, v[1]!, bc], [ca, bc, v[2]!], [ab, bc, ca]]) for (const p of tri) { idx.push(pos.length / 3); pos.push(...p); }
+      }
+      const W = 64, H = 48, rgba = new Uint8ClampedArray(W * H * 4);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) rgba.set([x * 4, y * 5, 160, 255], (y * W + x) * 4);
+      s.previews = {
+        ...s.previews,
+        a: { kind: 'image', width: W, height: H, rgba, caption: 'frame 0' },
+        b: { kind: 'plot', series: [{ name: 'loss', values: Array.from({ length: 60 }, (_, i) => Math.exp(-i / 12) + 0.05 * Math.sin(i)) }, { name: 'reg', values: Array.from({ length: 60 }, (_, i) => 0.3 + 0.1 * Math.cos(i / 5)) }] },
+        ab: { kind: 'vector', values: new Float32Array(Array.from({ length: 32 }, (_, i) => Math.sin(i * 0.7))), caption: 'expression code' },
+        act: { kind: 'mesh', positions: new Float32Array(pos), indices: new Uint32Array(idx), caption: 'head mesh' },
+      };
+    });
+    const kinds = ['image', 'plot', 'vector', 'mesh'] as const;
+    for (const [id, kind] of [['a', 'image'], ['b', 'plot'], ['ab', 'vector'], ['act', 'mesh']] as const) {
+      await expect.poll(() => node(page, id).getByTestId('preview').getAttribute('data-kind')).toBe(kind);
+    }
+    // Every preview canvas has drawn pixels (the mesh: not just the clear colour).
+    await expect
+      .poll(() =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('[data-testid="preview"] canvas')].map((c) => {
+            const cv = c as HTMLCanvasElement;
+            const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+            const colours = new Set<number>();
+            for (let i = 0; i < d.length; i += 4 * 97) colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+            return colours.size;
+          }),
+        ),
+      )
+      .toSatisfy((counts: number[]) => counts.length >= kinds.length && counts.every((c) => c > 2));
+    // Orbit the mesh by dragging its preview: the node must not move.
+    const mesh = node(page, 'act').locator('canvas.mesh');
+    const before = (await node(page, 'act').boundingBox())!;
+    const m = (await mesh.boundingBox())!;
+    const pixels = () => mesh.evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    const img0 = await pixels();
+    await page.mouse.move(m.x + m.width / 2, m.y + m.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(m.x + m.width / 2 + 60, m.y + m.height / 2 + 10, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(pixels).not.toBe(img0);
+    expect((await node(page, 'act').boundingBox())!.x).toBe(before.x);
+    await page.keyboard.press('f');
+    await shot(page, 'previews');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -395,18 +395,23 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     if (nodes.length) void AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
   }
 
-  function arrange() {
+  /** A card's size with room for a preview (previews arrive after a run and make cards taller). */
+  function cardSize(id: string) {
+    const el = area.nodeViews.get(id)?.element;
+    const hasOutputs = Object.keys(editor.getNode(id)?.outputs ?? {}).length > 0;
+    return { width: el?.offsetWidth || NODE_WIDTH, height: Math.max(el?.offsetHeight || 150, hasOutputs ? 230 : 100) };
+  }
+
+  function arrange(): boolean {
     const doc = studio.editor.doc;
     const ids = doc.nodes.map((n) => n.id);
-    // Previews arrive after a run and make cards taller: reserve room for one.
-    const size = (id: string) => {
-      const el = area.nodeViews.get(id)?.element;
-      const hasOutputs = Object.keys(editor.getNode(id)?.outputs ?? {}).length > 0;
-      return { width: el?.offsetWidth || NODE_WIDTH, height: Math.max(el?.offsetHeight || 150, hasOutputs ? 230 : 100) };
-    };
-    const pos = layeredLayout({ ids, edges: doc.edges.map((e) => [e.from.node, e.to.node] as const), size, current: (id) => doc.ui.nodes[id] });
+    const pos = layeredLayout({ ids, edges: doc.edges.map((e) => [e.from.node, e.to.node] as const), size: cardSize, current: (id) => doc.ui.nodes[id] });
     const moves = [...pos].map(([id, p]) => ({ id, ...p })).filter((m) => doc.ui.nodes[m.id]?.x !== m.x || doc.ui.nodes[m.id]?.y !== m.y);
-    if (moves.length && studio.dispatch({ kind: 'moveNodes', moves }, 'auto-arrange')) void reconcile().then(zoomToFit);
+    if (moves.length && studio.dispatch({ kind: 'moveNodes', moves }, 'auto-arrange')) {
+      void reconcile().then(zoomToFit);
+      return true;
+    }
+    return false;
   }
 
   function viewCenter() {
@@ -442,7 +447,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   studio.view = {
     minimap,
     zoomToFit,
-    arrange,
+    arrange: () => void arrange(),
     openPalette: paletteAtPointerOrCenter,
     select: (ids) => void select(ids),
     addComment: () => {
@@ -505,7 +510,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
 
   /** Files laid out for other card sizes (or not at all) would open with cards on top of each other. */
   function overlapping(): boolean {
-    const rects = [...area.nodeViews].filter(([id]) => !id.startsWith(COMMENT_PREFIX)).map(([, v]) => ({ ...v.position, w: v.element.offsetWidth, h: v.element.offsetHeight }));
+    const rects = [...area.nodeViews].filter(([id]) => !id.startsWith(COMMENT_PREFIX)).map(([id, v]) => ({ ...v.position, w: cardSize(id).width, h: cardSize(id).height }));
     for (let i = 0; i < rects.length; i++)
       for (let j = i + 1; j < rects.length; j++) {
         const a = rects[i]!, b = rects[j]!;
@@ -515,7 +520,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   }
   async function afterOpen() {
     await new Promise((r) => requestAnimationFrame(r));
-    if (!studio.readOnly && overlapping()) arrange();
+    if (!studio.readOnly && overlapping() && arrange()) studio.hint('Cards would overlap in this layout: arranged them (Ctrl+Z restores the file’s layout)');
     else zoomToFit();
   }
 
