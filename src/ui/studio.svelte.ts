@@ -135,6 +135,9 @@ export class Studio {
         this.loadReport = { source: 'shared link', refused: true, problems: [{ severity: 'error', path: '$', message: e instanceof Error ? e.message : String(e) }] };
       }
     }
+    // `?example=test/tensor-smoke` opens an example from graphs/ (links in docs, tests).
+    const example = new URLSearchParams(location.search).get('example');
+    if (example && (await this.openExample(`/graphs/${example.replace(/\.graph\.json$/, '')}.graph.json`))) return;
     try {
       const saved = await idbGet<Autosaved>(AUTOSAVE_KEY);
       if (saved && (await this.loadText(saved.text, 'autosave', { fileName: saved.fileName, keepQuiet: true }))) {

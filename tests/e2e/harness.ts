@@ -69,7 +69,8 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
-export async function openStudio(browser: Browser, url: string, opts: { context?: BrowserContext; hash?: string } = {}): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+/** Opens the studio on the tensor smoke graph (or `opts.query`/`opts.hash`), whatever the default graph is. */
+export async function openStudio(browser: Browser, url: string, opts: { context?: BrowserContext; hash?: string; query?: string } = {}): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
   const context = opts.context ?? (await browser.newContext({ viewport: { width: 1440, height: 860 }, acceptDownloads: true }));
   const page = await context.newPage();
   const errors: string[] = [];
@@ -77,7 +78,7 @@ export async function openStudio(browser: Browser, url: string, opts: { context?
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
-  await page.goto(url + (opts.hash ?? ''));
+  await page.goto(url + (opts.query ?? (opts.hash ? '' : '?example=test/tensor-smoke')) + (opts.hash ?? ''));
   // Fail fast (with the reason) when the studio cannot start, e.g. a worker that does not load.
   await page.waitForFunction(() => document.body.dataset.ready === 'true' || /could not start/.test(document.body.innerText), undefined, { timeout: 60_000 });
   const failed = await page.evaluate(() => (document.body.dataset.ready === 'true' ? null : document.body.innerText.slice(0, 500)));

@@ -267,7 +267,8 @@ describe('NPHM Studio in chromium', () => {
     await page.getByTestId('add-comment').click();
     await expect.poll(() => page.getByTestId('autosave').innerText()).toMatch(/autosaved/);
     await page.waitForTimeout(600);
-    await page.reload();
+    // Without `?example=` the studio starts from the autosave.
+    await page.goto(served.url);
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     await expect.poll(() => page.getByTestId('graph-title').inputValue()).toBe('My autosaved graph');
     expect(await page.getByTestId('comment').count()).toBe(1);
@@ -360,6 +361,38 @@ describe('NPHM Studio in chromium', () => {
     expect((await node(page, 'act').boundingBox())!.x).toBe(before.x);
     await page.keyboard.press('f');
     await shot(page, 'previews');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('offers only compatible nodes when a wire is dropped on empty canvas, and opens examples from the menu', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url);
+    await page.getByTestId('autorun').uncheck();
+    await node(page, 'total').getByTestId('title').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => nodes(page).count()).toBe(5);
+    const out = (await socket(page, 'act', 'output', 'y').boundingBox())!;
+    await page.mouse.move(out.x + out.width / 2, out.y + out.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(out.x + 120, out.y + 140, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByTestId('palette').count()).toBe(1);
+    expect(await page.getByTestId('palette').innerText()).toMatch(/Nodes taking a tensor/i);
+    const offered = await page.getByTestId('palette-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
+    expect(offered).toContain('tensor.reduce');
+    expect(offered).not.toContain('core.number');
+    expect(offered).not.toContain('tensor.random');
+    await page.getByTestId('palette-search').fill('reduce');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => docNodeIds(page)).toContain('reduce1');
+    const edges = await page.evaluate(() => (window as unknown as { __studio: { studio: { editor: { doc: { edges: { from: { node: string }; to: { node: string } }[] } } } } }).__studio.studio.editor.doc.edges);
+    expect(edges.some((e) => e.from.node === 'act' && e.to.node === 'reduce1')).toBe(true);
+
+    await page.getByTestId('examples').click();
+    const examples = await page.getByTestId('example').allInnerTexts();
+    expect(examples).toContain('test/tensor-smoke.graph.json');
+    await page.getByTestId('example').filter({ hasText: 'test/tensor-smoke.graph.json' }).click();
+    await expect.poll(() => docNodeIds(page)).toEqual(['a', 'ab', 'act', 'b', 'save', 'total']);
     expect(errors).toEqual([]);
     await context.close();
   });
