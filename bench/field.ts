@@ -7,7 +7,8 @@
  * Prints points/s, the ratio to the machine's float32 matmul ceiling, peak memory, and (with
  * --profile) the time per kernel of one chunk.
  * Run: `nphm bench field [--backend wasm|cpu|webgpu] [--batch 14400] [--reps 3] [--chunk N]
- *       [--grad-chunk N] [--profile] [--dispatch] [--skip-grad] [--copying-identity]`.
+ *       [--grad-chunk N] [--profile] [--dispatch] [--skip-grad] [--copying-identity] [--workers N]`.
+ * --workers N additionally runs the batch split over N worker threads (one wasm backend each).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -185,6 +186,11 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
 
   if (argv.includes('--profile')) await profile(model, pts.subarray(0, 3 * Math.min(batch, chunk)), codes);
   if (argv.includes('--dispatch')) await compareDispatch(batch);
+  const workers = Number(opt(argv, 'workers') ?? 0);
+  if (workers >= 1) {
+    const codeData = { zGeo: (await zGeo.data()) as Float32Array, zApp: (await zApp.data()) as Float32Array, zExp: (await zExp.data()) as Float32Array };
+    await workerPool(workers, pts, codeData, { chunk: Math.ceil(chunk / workers), gradChunk, reps, skipGrad: argv.includes('--skip-grad'), backend });
+  }
 
   tf.dispose([zGeo, zApp, zExp]);
   model.dispose();
@@ -245,6 +251,71 @@ async function profile(model: ReturnType<typeof buildModel>, pts: Float32Array, 
   disposePlan(plan);
   disposeConditioning(cond);
   tf.dispose([x, xc]);
+}
+
+/**
+ * The same batch split over `n` worker threads, each with its own wasm backend and model copy (the
+ * wasm backend runs one thread, so this is how it uses more cores). Gradients are summed.
+ */
+async function workerPool(
+  n: number,
+  pts: Float32Array,
+  codes: { zGeo: Float32Array; zApp: Float32Array; zExp: Float32Array },
+  o: { chunk: number; gradChunk: number; reps: number; skipGrad: boolean; backend: string },
+): Promise<void> {
+  const { Worker } = await import('node:worker_threads');
+  // The worker is TypeScript: register tsx inside it before importing the module.
+  const api = import.meta.resolve('tsx/esm/api');
+  const url = new URL('./workers/field-worker.ts', import.meta.url).href;
+  const boot = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(url)});`;
+  const pool = Array.from({ length: n }, () => new Worker(new URL('data:text/javascript,' + encodeURIComponent(boot)), { workerData: { seed: 1, backend: o.backend } }));
+  const ask = (w: InstanceType<typeof Worker>, msg: unknown) =>
+    new Promise<Float32Array[]>((res, rej) => {
+      w.once('message', res);
+      w.once('error', rej);
+      w.postMessage(msg);
+    });
+  await Promise.all(pool.map((w) => new Promise<void>((res, rej) => (w.once('message', () => res()), w.once('error', rej)))));
+  const N = pts.length / 3;
+  const per = Math.ceil(N / n);
+  const batchOnce = (kind: 'nograd' | 'grad') =>
+    Promise.all(
+      pool.map((w, i) => {
+        const part = pts.slice(3 * per * i, 3 * Math.min(N, per * (i + 1)));
+        return ask(w, { kind, pts: part, ...codes, chunk: kind === 'grad' ? o.gradChunk : o.chunk });
+      }),
+    );
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const measure = async (kind: 'nograd' | 'grad', reps: number) => {
+    await batchOnce(kind);
+    const t: number[] = [];
+    let c = 0;
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      const c0 = cpu();
+      const parts = await batchOnce(kind);
+      t.push(performance.now() - t0);
+      c += cpu() - c0;
+      if (kind === 'grad') {
+        // The codes' gradient of the whole batch is the sum of the workers' gradients.
+        const sum = parts[0]!.map((_, j) => parts.reduce((a, p) => a + p[0]![j]!, 0));
+        if (!sum.every(Number.isFinite)) throw new Error('worker gradients are not finite');
+      }
+    }
+    t.sort((a, b) => a - b);
+    return { ms: t[Math.floor(t.length / 2)]!, cpuMs: c / reps };
+  };
+  const no = await measure('nograd', o.reps);
+  console.log(`  ${n} worker threads, sdf+rgb no grad:  ${no.ms.toFixed(0)} ms / batch = ${((N / no.ms) * 1000).toFixed(0)} points/s (${((100 * (N / no.ms) * 1000 * FLOP_PER_POINT) / CEILING_FLOPS).toFixed(1)} % of the ceiling); CPU ${no.cpuMs.toFixed(0)} ms`);
+  if (!o.skipGrad) {
+    const g = await measure('grad', Math.max(1, Math.min(o.reps, 2)));
+    console.log(`  ${n} worker threads, normals + backward: ${g.ms.toFixed(0)} ms / batch = ${((N / g.ms) * 1000).toFixed(0)} points/s; CPU ${g.cpuMs.toFixed(0)} ms`);
+  }
+  console.log(`      process RSS peak with workers: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  await Promise.all(pool.map((w) => w.terminate()));
 }
 
 /**
