@@ -6,7 +6,6 @@ import { readGraphFile } from '../graph-file.ts';
 import { formatProblem, hasErrors } from '../../graph/problems.ts';
 import { graphHash } from '../../graph/serialize.ts';
 import { builtinRegistry } from '../../nodes/registry.ts';
-import { applyPreset, applySets } from '../graph-overrides.ts';
 
 const usage = `usage:
   nphm graph check FILE…
@@ -31,28 +30,23 @@ async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const [file, ...extra] = args.positionals;
   if (!file || extra.length) throw new UsageError('give exactly one graph file');
-  const registry = builtinRegistry();
-  const loaded = await readGraphFile(file, registry);
-  const graph = loaded.graph;
-  const problems = [...loaded.problems];
-  if (graph) {
-    const preset = flag(args, 'preset');
-    if (preset) problems.push(...applyPreset(graph, preset));
-    problems.push(...applySets(graph, args.flags.get('set') ?? [], registry));
+  const { prepareGraphRun } = await import('../graph-runner.ts');
+  let prepared;
+  try {
+    prepared = await prepareGraphRun(file, { preset: flag(args, 'preset'), sets: args.flags.get('set') ?? [] });
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    return 2;
   }
-  for (const p of problems) (p.severity === 'error' ? console.error : console.warn)(`${file}: ${formatProblem(p)}`);
-  if (!graph || hasErrors(problems)) return 2;
+  const { graph, engine } = prepared;
+  for (const p of prepared.problems) if (p.severity === 'warning') console.warn(`${file}: ${formatProblem(p)}`);
 
   const { initNodeTf, parseBackend } = await import('../tf-node.ts');
   const tf = await import('@tensorflow/tfjs-core');
-  const { Engine } = await import('../../graph/engine.ts');
   const { terminalProgress } = await import('../progress.ts');
   const backend = await initNodeTf(parseBackend(flag(args, 'backend')));
   const outDir = resolve(flag(args, 'out') ?? 'out');
   const targets = args.flags.get('target');
-  const { nodeAssetReader, PUBLIC_DIR } = await import('../assets-node.ts');
-  const engine = new Engine(registry, { assets: nodeAssetReader([dirname(resolve(file)), process.cwd(), PUBLIC_DIR]) });
-  engine.setGraph(graph);
   const tensorsBefore = tf.memory().numTensors;
   engine.subscribe(terminalProgress(targets?.length ?? graph.nodes.length));
   const ac = new AbortController();

@@ -1,0 +1,173 @@
+/**
+ * Writes the example graphs in graphs/ (canonical JSON). Kept as code so that their structure is
+ * reviewed like code; run `npx tsx scripts/make-example-graphs.ts` after changing it.
+ */
+import { writeFileSync } from 'node:fs';
+import { serializeGraph } from '../src/graph/serialize.ts';
+import { loadGraphValue } from '../src/graph/load.ts';
+import { builtinRegistry } from '../src/nodes/registry.ts';
+import type { GraphDocument, ParamValue } from '../src/graph/document.ts';
+
+type N = [id: string, type: string, params: Record<string, ParamValue>, x: number, y: number, label?: string];
+type E = [from: string, fromPort: string, to: string, toPort: string];
+
+function build(id: string, title: string, description: string, nodes: N[], edges: E[], presets: NonNullable<GraphDocument['meta']['presets']>): GraphDocument {
+  const doc: GraphDocument = {
+    format: 'nphm-studio/graph',
+    schemaVersion: 2,
+    id,
+    meta: { title, description, presets },
+    nodes: nodes.map(([nid, type, params, , , label]) => ({ id: nid, type, typeVersion: 1, params, ...(label ? { label } : {}) })),
+    edges: edges.map(([a, ap, b, bp]) => ({ id: `${a}.${ap}-${b}.${bp}`, from: { node: a, port: ap }, to: { node: b, port: bp } })),
+    ui: { nodes: Object.fromEntries(nodes.map(([nid, , , x, y]) => [nid, { x, y }])), comments: [] },
+  };
+  const checked = loadGraphValue(doc, builtinRegistry());
+  const errors = checked.problems.filter((p) => p.severity === 'error');
+  if (errors.length) throw new Error(`${id}: ${JSON.stringify(errors)}`);
+  return checked.graph!;
+}
+
+const COL = 280;
+const tracking = build(
+  'example-tracking',
+  'Tracking a head in a video (MonoNPHM stage 1 + stage 2)',
+  'The synthetic sample → ground-truth landmarks and masks → per-frame tracking on the default model (NeuS volume rendering, landmark loss through the posed anchors, latent regularisers) → per-frame codes, overlays and world-space meshes. Presets: quick (4 frames, CPU minutes) and full (all 24 frames, the paper\'s tracking numbers).',
+  [
+    ['video', 'nphm.videoSource', { uri: 'samples/synthetic-a/sequence.json', start: 0, end: 23, stride: 1, maxSide: 96 }, 0, 0],
+    ['landmarks', 'nphm.landmarks', {}, COL, -120],
+    ['masks', 'nphm.segmentation', {}, COL, 60],
+    ['model', 'nphm.headModel', { uri: 'models/default/model.json' }, COL, 240],
+    ['loss', 'nphm.loss', {}, 2 * COL, 0],
+    ['optimizer', 'nphm.optimizer', { preset: 'paper', stages: '1+2' }, 3 * COL, 120],
+    ['codes', 'nphm.codeSequence', { mode: 'save', filename: 'tracking.codes.json' }, 4 * COL, -80],
+    ['identity', 'nphm.latentCode', { mode: 'tracked', frame: 0 }, 4 * COL, 120],
+    ['field', 'nphm.textureField', {}, 5 * COL, 200],
+    ['overlay', 'nphm.volumeRender', { save: true, prefix: 'overlay', opacity: 0.85 }, 6 * COL, 0],
+    ['meshes', 'nphm.meshExport', { resolution: 128, format: 'ply', space: 'world', filename: 'tracked' }, 6 * COL, 280],
+    ['viewer', 'nphm.viewer', {}, 7 * COL, 0],
+  ],
+  [
+    ['video', 'video', 'landmarks', 'video'],
+    ['video', 'video', 'masks', 'video'],
+    ['video', 'video', 'loss', 'video'],
+    ['landmarks', 'landmarks', 'loss', 'landmarks'],
+    ['masks', 'segmentation', 'loss', 'segmentation'],
+    ['model', 'model', 'optimizer', 'model'],
+    ['loss', 'loss', 'optimizer', 'loss'],
+    ['optimizer', 'sequence', 'codes', 'sequence'],
+    ['model', 'model', 'identity', 'model'],
+    ['optimizer', 'sequence', 'identity', 'sequence'],
+    ['model', 'model', 'field', 'model'],
+    ['identity', 'codes', 'field', 'codes'],
+    ['field', 'field', 'overlay', 'field'],
+    ['optimizer', 'sequence', 'overlay', 'sequence'],
+    ['video', 'video', 'overlay', 'video'],
+    ['field', 'field', 'meshes', 'field'],
+    ['optimizer', 'sequence', 'meshes', 'sequence'],
+    ['overlay', 'video', 'viewer', 'value'],
+  ],
+  {
+    quick: {
+      video: { end: 3, maxSide: 64 },
+      optimizer: { preset: 'cheap', firstIterations: 60, laterIterations: 20, stage2Iterations: 16 },
+      meshes: { resolution: 64 },
+      overlay: { samples: 24 },
+    },
+    full: {
+      video: { end: 23, maxSide: 128 },
+      optimizer: { preset: 'paper', firstIterations: 0, laterIterations: 0, stage2Iterations: 0 },
+      meshes: { resolution: 150 },
+      overlay: { samples: 32 },
+    },
+  },
+);
+
+const corners: N[] = [1, 2, 3, 4].map((s, i) => [`head${s}`, 'nphm.latentCode', { mode: 'random', seed: s, spread: 0.85, keepExpression: false }, COL, -240 + i * 160, `Identity ${s}`]);
+const interpolation = build(
+  'example-interpolation',
+  'Latent interpolation between four heads',
+  'Four random identities (with their appearance) from the default model\'s latent statistics at the corners of a square; the cursor blends them bilinearly, as on the MonoNPHM project page. The blended head is rendered and meshed.',
+  [
+    ['model', 'nphm.headModel', { uri: 'models/default/model.json' }, 0, 0],
+    ...corners,
+    ['blend', 'nphm.latentInterpolate', { cursorX: 0.35, cursorY: 0.6, blend: 'all' }, 2 * COL, 0],
+    ['geometry', 'nphm.sdf', { space: 'posed' }, 3 * COL, -120],
+    ['appearance', 'nphm.textureField', { yaw: 25 }, 3 * COL, 120],
+    ['camera', 'nphm.camera', { width: 128, height: 128, yaw: 25, pitch: 5 }, 3 * COL, 300],
+    ['render', 'nphm.volumeRender', { save: true, prefix: 'interpolation' }, 4 * COL, 120],
+    ['mesh', 'nphm.meshExport', { resolution: 128, format: 'glb', filename: 'interpolated' }, 4 * COL, -120],
+    ['viewer', 'nphm.viewer', {}, 5 * COL, 0],
+  ],
+  [
+    ...[1, 2, 3, 4].map((s): E => ['model', 'model', `head${s}`, 'model']),
+    ['head1', 'codes', 'blend', 'a'],
+    ['head2', 'codes', 'blend', 'b'],
+    ['head3', 'codes', 'blend', 'c'],
+    ['head4', 'codes', 'blend', 'd'],
+    ['model', 'model', 'geometry', 'model'],
+    ['blend', 'codes', 'geometry', 'codes'],
+    ['model', 'model', 'appearance', 'model'],
+    ['blend', 'codes', 'appearance', 'codes'],
+    ['appearance', 'field', 'render', 'field'],
+    ['camera', 'camera', 'render', 'camera'],
+    ['geometry', 'field', 'mesh', 'field'],
+    ['mesh', 'mesh', 'viewer', 'value'],
+  ],
+  {
+    quick: { camera: { width: 64, height: 64 }, mesh: { resolution: 64 }, render: { samples: 24 } },
+    full: { camera: { width: 256, height: 256 }, mesh: { resolution: 256 }, render: { samples: 32 } },
+  },
+);
+
+const expressionTransfer = build(
+  'example-expression-transfer',
+  'Expression transfer: a tracked performance drives other identities',
+  'Per-frame expression codes tracked from the synthetic sample (samples/synthetic-a/tracked.codes.json, made by the tracking graph) drive two other identities: their identity and appearance codes are kept, the expression codes and head poses come from the performance. Rendered sequences and meshes per frame.',
+  [
+    ['model', 'nphm.headModel', { uri: 'models/default/model.json' }, 0, 0],
+    ['performance', 'nphm.codeSequence', { mode: 'load', uri: 'samples/synthetic-a/tracked.codes.json' }, COL, -160],
+    ['personA', 'nphm.latentCode', { mode: 'random', seed: 11, keepExpression: false }, COL, 80, 'Target A'],
+    ['personB', 'nphm.latentCode', { mode: 'random', seed: 12, keepExpression: false }, COL, 240, 'Target B'],
+    ['transferA', 'nphm.expressionTransfer', { pose: 'source', lighting: 'source' }, 2 * COL, 0],
+    ['transferB', 'nphm.expressionTransfer', { pose: 'source', lighting: 'source' }, 2 * COL, 200],
+    ['fieldA', 'nphm.textureField', {}, 3 * COL, -60],
+    ['fieldB', 'nphm.textureField', {}, 3 * COL, 260],
+    ['camera', 'nphm.camera', { width: 128, height: 128 }, 3 * COL, 100],
+    ['renderA', 'nphm.volumeRender', { save: true, prefix: 'transfer-a' }, 4 * COL, -60],
+    ['renderB', 'nphm.volumeRender', { save: true, prefix: 'transfer-b' }, 4 * COL, 260],
+    ['meshA', 'nphm.meshExport', { resolution: 128, format: 'ply', filename: 'transfer-a' }, 5 * COL, -60],
+    ['meshB', 'nphm.meshExport', { resolution: 128, format: 'ply', filename: 'transfer-b' }, 5 * COL, 260],
+  ],
+  [
+    ['model', 'model', 'performance', 'model'],
+    ['model', 'model', 'personA', 'model'],
+    ['model', 'model', 'personB', 'model'],
+    ['performance', 'sequence', 'transferA', 'source'],
+    ['personA', 'codes', 'transferA', 'target'],
+    ['performance', 'sequence', 'transferB', 'source'],
+    ['personB', 'codes', 'transferB', 'target'],
+    ['model', 'model', 'fieldA', 'model'],
+    ['personA', 'codes', 'fieldA', 'codes'],
+    ['model', 'model', 'fieldB', 'model'],
+    ['personB', 'codes', 'fieldB', 'codes'],
+    ['fieldA', 'field', 'renderA', 'field'],
+    ['transferA', 'sequence', 'renderA', 'sequence'],
+    ['camera', 'camera', 'renderA', 'camera'],
+    ['fieldB', 'field', 'renderB', 'field'],
+    ['transferB', 'sequence', 'renderB', 'sequence'],
+    ['camera', 'camera', 'renderB', 'camera'],
+    ['fieldA', 'field', 'meshA', 'field'],
+    ['transferA', 'sequence', 'meshA', 'sequence'],
+    ['fieldB', 'field', 'meshB', 'field'],
+    ['transferB', 'sequence', 'meshB', 'sequence'],
+  ],
+  {
+    quick: { camera: { width: 64, height: 64 }, meshA: { resolution: 48 }, meshB: { resolution: 48 }, renderA: { samples: 16 }, renderB: { samples: 16 } },
+    full: { camera: { width: 192, height: 192 }, meshA: { resolution: 192 }, meshB: { resolution: 192 }, renderA: { samples: 32 }, renderB: { samples: 32 } },
+  },
+);
+
+for (const [name, g] of [['tracking', tracking], ['interpolation', interpolation], ['expression-transfer', expressionTransfer]] as const) {
+  writeFileSync(new URL(`../graphs/${name}.graph.json`, import.meta.url), serializeGraph(g));
+  console.log(`graphs/${name}.graph.json: ${g.nodes.length} nodes, ${g.edges.length} edges`);
+}
