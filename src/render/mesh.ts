@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RenderField } from './field.ts';
-import { MarchingCubesStream, type GridSpec, type TriangleMesh } from './marching-cubes.ts';
+import { MarchingCubesStream, marchingCubes, type GridSpec, type TriangleMesh } from './marching-cubes.ts';
 
 export const REFERENCE_BOX = {
   min: [-0.55, -0.5, -0.95] as [number, number, number],
@@ -39,6 +39,15 @@ export interface GridOptions {
   chunk?: number;
   /** Called after each evaluated layer (progress; may throw to cancel). */
   onLayer?: (z: number, nz: number) => void;
+  /**
+   * Narrow band: evaluate a coarse grid (every `stride`-th sample) first, then the fine grid only in
+   * coarse blocks that have a sign change or a corner with |sdf| < margin · block diagonal; other
+   * samples take the trilinear interpolation of their block's corners (same sign, so no crossing).
+   * The mesh equals the full grid's whenever every crossed fine edge lies in a refined block, which
+   * the margin ensures for fields with |∇sdf| < margin. Memory: the full value grid (4 bytes per
+   * sample) plus a byte mask.
+   */
+  band?: { stride: number; margin: number };
 }
 
 export function gridSpec(opts: GridOptions): GridSpec {
@@ -96,8 +105,104 @@ export async function sdfGrid(sdf: (x: tf.Tensor2D) => tf.Tensor, opts: GridOpti
   return { grid, values };
 }
 
-/** Marching cubes of `sdf` at `iso` over a grid, evaluated and meshed layer by layer. */
+/** Values of `sdf` at arbitrary points [n·3], in chunks. */
+async function evalPoints(sdf: (x: tf.Tensor2D) => tf.Tensor, pts: Float32Array, chunk: number): Promise<Float32Array> {
+  return evalLayer(sdf, pts, chunk);
+}
+
+/** SDF on the grid by the narrow-band scheme of `GridOptions.band`; also returns how many samples were evaluated. */
+export async function sdfGridBanded(
+  sdf: (x: tf.Tensor2D) => tf.Tensor,
+  opts: GridOptions & { band: { stride: number; margin: number }; iso?: number },
+): Promise<{ grid: GridSpec; values: Float32Array; evaluated: number }> {
+  const grid = gridSpec(opts);
+  const [nx, ny, nz] = grid.dims;
+  const { stride, margin } = opts.band;
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`mesh grid: band stride must be a positive integer, got ${stride}`);
+  const iso = opts.iso ?? 0;
+  const chunk = opts.chunk ?? 40_000;
+  // Coarse node indices per axis: 0, stride, 2·stride, …, always ending at n − 1.
+  const nodes = (n: number) => {
+    const out: number[] = [];
+    for (let i = 0; i < n - 1; i += stride) out.push(i);
+    out.push(n - 1);
+    return out;
+  };
+  const cx = nodes(nx), cy = nodes(ny), cz = nodes(nz);
+  const at = (i: number, j: number, k: number): [number, number, number] => [
+    grid.origin[0] + i * grid.spacing[0],
+    grid.origin[1] + j * grid.spacing[1],
+    grid.origin[2] + k * grid.spacing[2],
+  ];
+  const coarsePts = new Float32Array(cx.length * cy.length * cz.length * 3);
+  let q = 0;
+  for (const k of cz) for (const j of cy) for (const i of cx) coarsePts.set(at(i, j, k), 3 * q++);
+  const coarse = await evalPoints(sdf, coarsePts, chunk);
+  const C = (a: number, b: number, c: number) => coarse[a + cx.length * (b + cy.length * c)]! - iso;
+
+  const plane = nx * ny;
+  const values = new Float32Array(plane * nz);
+  const exact = new Uint8Array(plane * nz);
+  const diag = stride * Math.hypot(grid.spacing[0], grid.spacing[1], grid.spacing[2]);
+  // Blocks: refine → mark their samples (boundaries included) for exact evaluation; otherwise fill.
+  for (let c = 0; c + 1 < cz.length; c++) {
+    for (let b = 0; b + 1 < cy.length; b++) {
+      for (let a = 0; a + 1 < cx.length; a++) {
+        const v = [C(a, b, c), C(a + 1, b, c), C(a, b + 1, c), C(a + 1, b + 1, c), C(a, b, c + 1), C(a + 1, b, c + 1), C(a, b + 1, c + 1), C(a + 1, b + 1, c + 1)];
+        const refine = v.some((x) => x < 0) !== v.every((x) => x < 0) || v.some((x) => Math.abs(x) < margin * diag);
+        const [i0, i1, j0, j1, k0, k1] = [cx[a]!, cx[a + 1]!, cy[b]!, cy[b + 1]!, cz[c]!, cz[c + 1]!];
+        for (let k = k0; k <= k1; k++) {
+          const tz = (k - k0) / (k1 - k0);
+          for (let j = j0; j <= j1; j++) {
+            const ty = (j - j0) / (j1 - j0);
+            for (let i = i0; i <= i1; i++) {
+              const idx = i + nx * j + plane * k;
+              if (refine) {
+                exact[idx] = 1;
+                continue;
+              }
+              const tx = (i - i0) / (i1 - i0);
+              const y0 = (v[0]! * (1 - tx) + v[1]! * tx) * (1 - ty) + (v[2]! * (1 - tx) + v[3]! * tx) * ty;
+              const y1 = (v[4]! * (1 - tx) + v[5]! * tx) * (1 - ty) + (v[6]! * (1 - tx) + v[7]! * tx) * ty;
+              values[idx] = iso + y0 * (1 - tz) + y1 * tz;
+            }
+          }
+        }
+      }
+    }
+  }
+  // Exact samples, layer by layer (bounded point buffers).
+  let evaluated = 0;
+  for (let k = 0; k < nz; k++) {
+    let n = 0;
+    for (let i = k * plane; i < (k + 1) * plane; i++) n += exact[i]!;
+    if (n > 0) {
+      const pts = new Float32Array(3 * n);
+      const where = new Int32Array(n);
+      let w = 0;
+      for (let j = 0; j < ny; j++) {
+        for (let i = 0; i < nx; i++) {
+          const idx = i + nx * j + plane * k;
+          if (!exact[idx]) continue;
+          pts.set(at(i, j, k), 3 * w);
+          where[w++] = idx;
+        }
+      }
+      const vals = await evalPoints(sdf, pts, chunk);
+      for (let w2 = 0; w2 < n; w2++) values[where[w2]!] = vals[w2]!;
+      evaluated += n;
+    }
+    opts.onLayer?.(k, nz);
+  }
+  return { grid, values, evaluated: evaluated + coarse.length };
+}
+
+/** Marching cubes of `sdf` at `iso` over a grid, evaluated and meshed layer by layer (or narrow band). */
 export async function meshSdf(sdf: (x: tf.Tensor2D) => tf.Tensor, opts: GridOptions & { iso?: number }): Promise<TriangleMesh> {
+  if (opts.band) {
+    const { grid, values } = await sdfGridBanded(sdf, { ...opts, band: opts.band });
+    return marchingCubes(values, grid, opts.iso ?? 0);
+  }
   const grid = gridSpec(opts);
   const mc = new MarchingCubesStream(grid, opts.iso ?? 0);
   for (let z = 0; z < grid.dims[2]; z++) {

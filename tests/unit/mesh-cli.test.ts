@@ -55,7 +55,7 @@ describe('nphm mesh', () => {
     const codes = join(dir, 'codes.json');
     writeFileSync(codes, JSON.stringify({ z_exp: Array.from({ length: 16 }, (_, i) => 0.01 * i), color_A: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], color_b: [0.1, 0, 0] }));
     const out = join(dir, 'b.glb');
-    expect(await main(['mesh', '--model', studio, '--codes', codes, '--resolution', '16', '--out', out, '--normals', 'mesh']), log.err.join('\n')).toBe(0);
+    expect(await main(['mesh', '--model', studio, '--codes', codes, '--resolution', '16', '--out', out, '--normals', 'mesh', '--band', '3']), log.err.join('\n')).toBe(0);
     const gltf = await new GLTFLoader().parseAsync(toBuffer(readFileSync(out)), '');
     let mesh: THREE.Mesh | undefined;
     gltf.scene.traverse((o) => {
@@ -66,6 +66,7 @@ describe('nphm mesh', () => {
     expect(prov.model.format).toBe('studio');
     expect(prov.codes.absent).toEqual(['z_geo', 'z_app']);
     expect(prov.colorCorrection).toBe(true);
+    expect(prov.grid.band).toEqual({ stride: 3, margin: 2 });
   });
 
   it('rejects bad flags (exit 2) and bad codes (exit 1, naming file and key)', async () => {

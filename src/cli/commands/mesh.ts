@@ -7,6 +7,7 @@ const usage = `usage:
   nphm mesh (--model DIR | --checkpoint FILE --config FILE) --codes codes.json --resolution R
             --out FILE.{ply,obj,glb} [--backend wasm|cpu|webgpu] [--anchors anchors.json]
             [--min x,y,z --max x,y,z] [--normals field|mesh|none] [--no-colors] [--chunk N]
+            [--band STRIDE [--band-margin M]]
       extract the zero level set of a MonoNPHM model for the codes of codes.json (keys z_geo, z_app,
       z_exp, each [dim] or [1, dim], each optional: zeros when absent; optional color_A [3][3] and
       color_b [3] apply the tracker's colour correction to the vertex colours) by marching cubes on
@@ -17,7 +18,10 @@ const usage = `usage:
       --checkpoint FILE   an official checkpoint_epoch_*.tar with --config configs.yaml (or .json)
       --anchors FILE      mean anchors [[x, y, z], …] (default: the built-in anchors_65)
       --normals           from the SDF gradient (default), from the mesh, or none
-      --chunk N           grid points per model call (default 16384)`;
+      --chunk N           grid points per model call (default 16384)
+      --band STRIDE       narrow band: evaluate every STRIDE-th sample first and the full grid only
+                          in blocks near the surface (|sdf| < M · block diagonal or a sign change);
+                          same mesh as the full grid when |∇sdf| < M (default M = 2). Off by default.`;
 
 type Json = Record<string, unknown>;
 
@@ -92,6 +96,16 @@ export const command: Command = {
     if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`--chunk must be a positive integer, got ${chunk}`);
     const normals = flag(args, 'normals') ?? 'field';
     if (normals !== 'field' && normals !== 'mesh' && normals !== 'none') throw new UsageError(`--normals must be field, mesh or none, got '${normals}'`);
+    let band: { stride: number; margin: number } | undefined;
+    if (flag(args, 'band') !== undefined) {
+      const stride = numberFlag(args, 'band', 4);
+      const margin = numberFlag(args, 'band-margin', 2);
+      if (!Number.isInteger(stride) || stride < 2) throw new UsageError(`--band must be an integer ≥ 2, got ${stride}`);
+      if (!(margin > 0)) throw new UsageError(`--band-margin must be positive, got ${margin}`);
+      band = { stride, margin };
+    } else if (flag(args, 'band-margin') !== undefined) {
+      throw new UsageError('--band-margin needs --band STRIDE');
+    }
     const { meshFormatOf, exportMesh } = await import('../../render/mesh-export.ts');
     let format;
     try {
@@ -170,6 +184,7 @@ export const command: Command = {
         max,
         chunk,
         normals,
+        ...(band ? { band } : {}),
         colors: flag(args, 'no-colors') !== 'true',
         ...(cc.A ? { colorA: cc.A } : {}),
         ...(cc.b ? { colorB: cc.b } : {}),
@@ -188,7 +203,7 @@ export const command: Command = {
         tool: 'nphm mesh',
         model: modelInfo,
         codes: { file: basename(codesPath), sha256: bytesToHex(sha256(new Uint8Array(codesText.buffer, codesText.byteOffset, codesText.byteLength))), absent: ['z_geo', 'z_app', 'z_exp'].filter((k) => codes[k] === undefined) },
-        grid: { resolution, min, max, iso: 0, space: 'model (posed with the expression, no head pose)' },
+        grid: { resolution, min, max, iso: 0, space: 'model (posed with the expression, no head pose)', ...(band ? { band } : {}) },
         normals,
         colorCorrection: cc.A !== undefined || cc.b !== undefined,
         backend: tf.getBackend(),
