@@ -15,6 +15,7 @@ import type { MinimapSource } from './editor/minimap-source.ts';
 import type { Command } from './state/commands.ts';
 import { EditorState, type Change, type DispatchOptions } from './state/editor-state.ts';
 import { idbDelete, idbGet, idbSet } from './state/idb.ts';
+import { embeddedGraphText } from './state/embedded-graph.ts';
 import { decodeShare, encodeShare } from './state/share.ts';
 
 /** The examples shipped in `graphs/`, bundled as text. */
@@ -422,12 +423,23 @@ export class Studio {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
+  /** Opens a graph file, or the graph embedded in an exported PNG, GLB, PLY, OBJ or JSON result. */
   async openFile(file: File): Promise<boolean> {
-    if (file.size > 4 * 1024 * 1024) {
-      this.loadReport = { source: file.name, refused: true, problems: [{ severity: 'error', path: '$', message: `file is ${file.size} bytes; graph files are limited to 4 MB` }] };
+    if (file.size > 64 * 1024 * 1024 || (/\.json$/i.test(file.name) && file.size > 4 * 1024 * 1024)) {
+      this.loadReport = { source: file.name, refused: true, problems: [{ severity: 'error', path: '$', message: `file is ${file.size} bytes: too large to hold a graph` }] };
       return false;
     }
-    return this.loadText(await file.text(), file.name, { fileName: file.name });
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const text = new TextDecoder().decode(bytes.subarray(0, 4096));
+    const isGraphJson = /^\s*\{/.test(text) && (/"nphm-studio\/graph"/.test(text) || !/"provenance"/.test(text));
+    if (isGraphJson || /\.graph\.json$/i.test(file.name)) return this.loadText(new TextDecoder().decode(bytes), file.name, { fileName: file.name });
+    const embedded = embeddedGraphText(bytes);
+    if (!embedded) {
+      this.loadReport = { source: file.name, refused: true, problems: [{ severity: 'error', path: '$', message: 'this file is neither a graph nor a studio export with an embedded graph' }] };
+      return false;
+    }
+    const ok = await this.loadText(embedded, `the graph embedded in ${file.name}`, { fileName: `${file.name.replace(/\.[^.]+$/, '')}.graph.json` });
+    return ok;
   }
 
   /** A link that carries the whole graph, or undefined when the graph is too large for a URL. */

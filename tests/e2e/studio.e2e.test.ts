@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, launch, node, openStudio, ROOT, serve, shot, socket, type Served } from './harness.ts';
@@ -240,6 +241,17 @@ describe('NPHM Studio in chromium', () => {
       return dt;
     }, saved);
     await page.dispatchEvent('[data-testid="canvas"]', 'drop', { dataTransfer: dt });
+    await expect.poll(() => nodes(page).count()).toBe(6);
+
+    // A PNG exported by the studio carries its graph (provenance text chunk): opening it reopens the graph.
+    const g = JSON.parse(saved);
+    g.meta = { title: 'From a render' };
+    const prov = JSON.stringify({ app: 'nphm-studio', graphHash: 'h', graph: { format: g.format, schemaVersion: g.schemaVersion, id: g.id, meta: g.meta, nodes: g.nodes.slice(0, 2), edges: [], ui: g.ui } });
+    const png = encode({ width: 2, height: 2, data: new Uint8Array(16).fill(128), channels: 4, depth: 8, text: { 'nphm-studio': prov } });
+    await page.getByTestId('file-input').setInputFiles({ name: 'render-0001.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await expect.poll(() => nodes(page).count()).toBe(2);
+    expect(await page.getByTestId('graph-title').inputValue()).toBe('From a render');
+    await page.getByTestId('file-input').setInputFiles({ name: 'reopen.graph.json', mimeType: 'application/json', buffer: Buffer.from(saved) });
     await expect.poll(() => nodes(page).count()).toBe(6);
 
     // A file with a bad edge: refused, problems listed by node/path, current graph unchanged.
