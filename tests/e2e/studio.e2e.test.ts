@@ -323,7 +323,7 @@ describe('NPHM Studio in chromium', () => {
       const s = w.__studio.studio;
       // An icosphere-ish mesh: an octahedron subdivided once, normalised.
       const base = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]];
-      const faces = [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]];
+      const faces: [number, number, number][] = [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]];
       const pos: number[] = [], idx: number[] = [];
       for (const [a, b, c] of faces) {
         const v = [base[a]!, base[b]!, base[c]!];
