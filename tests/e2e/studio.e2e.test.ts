@@ -408,4 +408,33 @@ describe('NPHM Studio in chromium', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('edits the interpolation cursor with the 2-D pad (one undo step per drag)', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation' });
+    await page.getByTestId('autorun').uncheck();
+    await expect.poll(() => node(page, 'blend').count()).toBe(1);
+    await node(page, 'blend').getByTestId('title').click();
+    const pad = page.getByTestId('pad-cursor').locator('.pad');
+    await expect.poll(() => pad.count()).toBe(1);
+    const box = (await pad.boundingBox())!;
+    const cursor = () =>
+      page.evaluate(() => {
+        const n = (window as unknown as { __studio: { studio: { editor: { doc: { nodes: { id: string; params: Record<string, number> }[] } } } } }).__studio.studio.editor.doc.nodes.find((x) => x.id === 'blend')!;
+        return [n.params.cursorX, n.params.cursorY];
+      });
+    expect(await cursor()).toEqual([0.35, 0.6]);
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.8);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 4 });
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.1, { steps: 4 });
+    await page.mouse.up();
+    const [x, y] = await cursor();
+    expect(x).toBeCloseTo(0.9, 1);
+    expect(y).toBeCloseTo(0.9, 1);
+    await shot(page, 'interpolation-pad');
+    await page.getByTestId('undo').click();
+    expect(await cursor()).toEqual([0.35, 0.6]);
+    expect(errors.filter((e) => !/model|weights|404|Failed to load/i.test(e))).toEqual([]);
+    await context.close();
+  });
 });
