@@ -28,6 +28,8 @@ const AUTOSAVE_MS = 400;
 const AUTORUN_MS = 350;
 /** A node that does not yield to a cancel within this time gets its worker restarted (stop ≤ 1 s). */
 const STOP_GRACE_MS = 700;
+/** Auto-run is for cheap edits: it does not start when the stale nodes took longer than this. */
+const AUTORUN_MAX_MS = 3000;
 
 export interface RunView {
   running: boolean;
@@ -91,6 +93,7 @@ export class Studio {
   private rerunAfter = false;
   private sync: Promise<unknown> = Promise.resolve();
   private pendingEvents: EngineEvent[] = [];
+  private readonly lastMs = new Map<string, number>();
   private eventFrame = 0;
 
   constructor() {
@@ -284,8 +287,19 @@ export class Studio {
     clearTimeout(this.autoRunTimer);
     this.autoRunTimer = setTimeout(() => {
       if (this.run.running) this.rerunAfter = true;
+      else if (this.pendingWorkMs() > AUTORUN_MAX_MS) this.hint(`Auto-run skipped: the stale nodes took ${Math.round(this.pendingWorkMs() / 1000)} s last time. Press Run.`, 'info');
       else void this.runGraph(undefined, true);
     }, AUTORUN_MS);
+  }
+
+  /** Last measured time of the nodes that would run now (unknown nodes count as cheap). */
+  private pendingWorkMs(): number {
+    let ms = 0;
+    for (const n of this.editor.doc.nodes) {
+      const s = this.states[n.id]?.status;
+      if (s !== 'done' && s !== 'error') ms += this.lastMs.get(n.id) ?? 0;
+    }
+    return ms;
   }
 
   // ---- running ----
@@ -365,6 +379,7 @@ export class Studio {
         case 'state':
           // Late events of a graph that was replaced meanwhile.
           if (!inDoc.has(e.nodeId)) break;
+          if (e.state.status === 'done' && !e.state.cached && e.state.ms !== undefined) this.lastMs.set(e.nodeId, e.state.ms);
           (states ??= { ...this.states })[e.nodeId] = e.state;
           break;
         case 'preview':
