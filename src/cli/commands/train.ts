@@ -15,6 +15,8 @@ const usage = `usage:
       --minutes M     stop (with a checkpoint) after M minutes of wall time
       --steps N       override the config's step count`;
 
+interface TrainConfigJson { optim: { decaySteps: number[]; correspDecayStep: number } }
+
 function writeAtomic(path: string, data: string | Uint8Array): void {
   writeFileSync(`${path}.tmp`, data);
   renameSync(`${path}.tmp`, path);
@@ -63,10 +65,14 @@ export const command: Command = {
       const prev = join(stateDir, 'train-config.json');
       if (!existsSync(join(stateDir, 'train-state.json'))) throw new Error(`--resume: no train-state.json in ${stateDir}`);
       if (existsSync(prev)) {
+        // Only the schedule may change, and only ahead of the resumed step: then the run is exactly
+        // the one the new config describes from step 0 (the config alone still determines the model).
         const p = JSON.parse(readFileSync(prev, 'utf8'));
-        const { steps: _a, ...pa } = p;
-        const { steps: _b, ...pb } = JSON.parse(cfgText);
-        if (JSON.stringify(pa) !== JSON.stringify(pb)) throw new Error(`--resume: ${configPath} differs from the config of the run in ${stateDir} (only 'steps' may change)`);
+        const at = JSON.parse(readFileSync(join(stateDir, 'train-state.json'), 'utf8')).step as number;
+        const strip = (c: TrainConfigJson) => ({ ...c, steps: 0, logEvery: 0, checkpointEvery: 0, notes: [], optim: { ...c.optim, decaySteps: [], correspDecayStep: 0 } });
+        if (JSON.stringify(strip(p)) !== JSON.stringify(strip(JSON.parse(cfgText)))) throw new Error(`--resume: ${configPath} differs from the config of the run in ${stateDir} (only steps, logging and the lr / corresp schedule may change)`);
+        const passed = (c: TrainConfigJson) => JSON.stringify([c.optim.decaySteps.filter((s) => s <= at), c.optim.correspDecayStep <= at ? c.optim.correspDecayStep : -1]);
+        if (passed(p) !== passed(cfg)) throw new Error(`--resume: the new schedule differs from the old one before step ${at}, where the run already is`);
       }
     }
     writeAtomic(join(stateDir, 'train-config.json'), cfgText);
