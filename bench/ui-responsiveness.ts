@@ -105,7 +105,7 @@ try {
     const t0 = performance.now();
     const summary = await w.__studio.studio.runGraph();
     const wall = performance.now() - t0;
-    await new Promise((r) => setTimeout(r, 300)); // previews are applied on the next frames
+    await new Promise((r) => setTimeout(r, 1000)); // previews are applied over the next frames
     running = false;
     return { wall, summary, frames, worstGap, longTasks: w.__longTasks.map((t) => Math.round(t.duration)) };
   });

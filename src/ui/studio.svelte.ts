@@ -30,6 +30,7 @@ const AUTORUN_MS = 350;
 const STOP_GRACE_MS = 700;
 /** Auto-run is for cheap edits: it does not start when the stale nodes took longer than this. */
 const AUTORUN_MAX_MS = 3000;
+const PREVIEWS_PER_FRAME = 16;
 
 export interface RunView {
   running: boolean;
@@ -94,6 +95,8 @@ export class Studio {
   private sync: Promise<unknown> = Promise.resolve();
   private pendingEvents: EngineEvent[] = [];
   private readonly lastMs = new Map<string, number>();
+  private readonly pendingPreviews = new Map<string, Preview>();
+  private readonly previewStore = new Map<string, Record<string, Preview>>();
   private eventFrame = 0;
 
   constructor() {
@@ -179,7 +182,7 @@ export class Studio {
     this.readOnly = opts.readOnly ?? false;
     this.editor.readOnly = false;
     this.fileName = opts.fileName ?? (source.endsWith('.json') ? source : `${result.graph.id}.graph.json`);
-    this.resetRuntime();
+    this.resetRuntime(result.graph.id);
     this.editor.load(result.graph, `open ${source}`);
     this.editor.readOnly = this.readOnly;
     if (!opts.keepQuiet && !opts.readOnly) this.hint(`Opened ${source}`);
@@ -191,8 +194,9 @@ export class Studio {
     this.editor.readOnly = false;
     this.fileName = 'untitled.graph.json';
     this.loadReport = null;
-    this.resetRuntime();
-    this.editor.load(emptyGraph(`graph-${Date.now().toString(36)}`, 'Untitled'), 'new graph');
+    const doc = emptyGraph(`graph-${Date.now().toString(36)}`, 'Untitled');
+    this.resetRuntime(doc.id);
+    this.editor.load(doc, 'new graph');
   }
 
   /** Leaves the read-only view of a shared graph: the graph becomes an ordinary, editable one. */
@@ -209,8 +213,19 @@ export class Studio {
    * resends a preview only when a node's cache key changes, so the page must keep mirroring it.
    * A node whose result is still cached keeps its preview; others show theirs dimmed until re-run.
    */
-  private resetRuntime(): void {
+  private resetRuntime(nextGraphId: string): void {
     this.selected = [];
+    const current = this.editor.doc.id;
+    if (nextGraphId === current) return;
+    // Previews are kept per graph: another graph's nodes sharing an id would show misleading
+    // results, and coming back to a graph whose results are cached brings its previews back.
+    this.flushEvents();
+    this.previewStore.delete(current);
+    this.previewStore.set(current, this.previews);
+    while (this.previewStore.size > 8) this.previewStore.delete(this.previewStore.keys().next().value!);
+    this.previews = this.previewStore.get(nextGraphId) ?? {};
+    this.pendingPreviews.clear();
+    this.lastMs.clear();
   }
 
   // ---- editing ----
@@ -368,7 +383,7 @@ export class Studio {
     this.eventFrame = 0;
     const events = this.pendingEvents;
     this.pendingEvents = [];
-    if (!events.length) return;
+    if (!events.length && !this.pendingPreviews.size) return;
     let states: Record<string, NodeState> | undefined;
     let previews: Record<string, Preview> | undefined;
     let logs: Record<string, string[]> | undefined;
@@ -383,7 +398,8 @@ export class Studio {
           (states ??= { ...this.states })[e.nodeId] = e.state;
           break;
         case 'preview':
-          (previews ??= { ...this.previews })[e.nodeId] = e.payload as Preview;
+          this.pendingPreviews.delete(e.nodeId);
+          this.pendingPreviews.set(e.nodeId, e.payload as Preview);
           break;
         case 'log':
           logs ??= { ...this.logs };
@@ -402,7 +418,16 @@ export class Studio {
       }
     }
     if (states) this.states = states;
-    if (previews) this.previews = previews;
+    if (this.pendingPreviews.size) {
+      // Drawing a preview costs a few ms: a burst (a 200-node graph finishing) is spread over frames.
+      previews = { ...this.previews };
+      for (const [id, p] of [...this.pendingPreviews].slice(0, PREVIEWS_PER_FRAME)) {
+        previews[id] = p;
+        this.pendingPreviews.delete(id);
+      }
+      this.previews = previews;
+      if (this.pendingPreviews.size) this.eventFrame ||= requestAnimationFrame(() => this.flushEvents());
+    }
     if (logs) this.logs = logs;
     if (artifacts) this.artifacts = artifacts;
   }

@@ -231,6 +231,8 @@ describe('NPHM Studio in chromium', () => {
     await page.getByTestId('file-input').setInputFiles({ name: 'reopen.graph.json', mimeType: 'application/json', buffer: Buffer.from(saved) });
     await expect.poll(() => nodes(page).count()).toBe(6);
     await expect.poll(() => node(page, 'act').getByTestId('title').innerText()).toBe('Softplus');
+    // Results are still cached in the worker: the cards get their previews back.
+    await expect.poll(() => node(page, 'a').getByTestId('preview').count(), { timeout: 30_000 }).toBe(1);
 
     // Drag-and-drop of a file onto the canvas opens it too.
     await page.getByTestId('new').click();
