@@ -407,6 +407,31 @@ describe('NPHM Studio in chromium', () => {
     expect(examples).toContain('test/tensor-smoke.graph.json');
     await page.getByTestId('example').filter({ hasText: 'test/tensor-smoke.graph.json' }).click();
     await expect.poll(() => docNodeIds(page)).toEqual(['a', 'ab', 'act', 'b', 'save', 'total']);
+
+    // Pulling a wire off an input and dropping it on the canvas disconnects it (one undo step).
+    await expect.poll(() => connections(page).count()).toBe(5);
+    const inp = (await socket(page, 'act', 'input', 'x').boundingBox())!;
+    await page.mouse.move(inp.x + inp.width / 2, inp.y + inp.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(inp.x - 60, inp.y + 160, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => connections(page).count()).toBe(4);
+    expect(await page.getByTestId('palette').count()).toBe(0);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => connections(page).count()).toBe(5);
+
+    // A node that fails shows the error on its card; clicking it shows the details in the inspector.
+    await node(page, 'a').getByTestId('title').click();
+    const shape = page.getByTestId('param-shape').locator('input');
+    await shape.fill('[5, 7]');
+    await shape.press('Enter');
+    await page.getByTestId('run').click();
+    await expect.poll(() => node(page, 'ab').getAttribute('data-status'), { timeout: 30_000 }).toBe('error');
+    expect(await node(page, 'act').getAttribute('data-status')).toBe('blocked');
+    await node(page, 'ab').getByTestId('node-error').click();
+    await expect.poll(() => page.getByTestId('inspector-error').count()).toBe(1);
+    expect(await page.getByTestId('inspector-error').innerText()).toMatch(/run error/);
+    await shot(page, 'node-error');
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -100,7 +100,12 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   const allowRemove = new Set<string>();
   const allowMove = new Set<string>();
   const modifiers = { accumulate: false };
-  const onPointerDown = (e: PointerEvent) => (modifiers.accumulate = e.ctrlKey || e.metaKey || e.shiftKey);
+  /** A wire was pulled off an input during the current gesture (dropping it then just disconnects). */
+  let detached = false;
+  const onPointerDown = (e: PointerEvent) => {
+    modifiers.accumulate = e.ctrlKey || e.metaKey || e.shiftKey;
+    detached = false;
+  };
   window.addEventListener('pointerdown', onPointerDown, true);
 
   const selector = new NotifyingSelector(() => queueMicrotask(syncSelection));
@@ -177,6 +182,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     } else if (ctx.type === 'connectionremove') {
       if (!allowRemove.delete(ctx.data.id)) {
         // A wire dragged off its input: the document decides, the reconciler removes it.
+        detached = true;
         studio.dispatch({ kind: 'removeEdges', ids: [ctx.data.id] }, 'disconnect');
         return undefined;
       }
@@ -185,7 +191,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   });
 
   connection.addPipe((ctx) => {
-    if (ctx.type === 'connectiondrop' && !ctx.data.created && !ctx.data.socket && Date.now() - refusedAt > 300 && !studio.readOnly) {
+    if (ctx.type === 'connectiondrop' && !ctx.data.created && !ctx.data.socket && !detached && Date.now() - refusedAt > 300 && !studio.readOnly) {
       const initial = ctx.data.initial;
       const type = portType(initial.nodeId, initial.side, initial.key) as SocketType;
       const at = { ...area.area.pointer };
