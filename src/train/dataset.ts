@@ -4,7 +4,17 @@
  * once and training batches are random subsets of the pools. Deterministic for a seed; identities
  * are drawn from `Rng(seed)` streams that fit-eval's held-out heads never use (see heldOutHead).
  */
-import { ProceduralHead, Rng, randomAppearance, randomExpression, randomIdentity, sampleTrainingData, type SampleCounts } from '../synth/index.ts';
+import { ProceduralHead, Rng, SAMPLE_BOX, randomAppearance, randomExpression, randomIdentity, sampleTrainingData, type SampleCounts } from '../synth/index.ts';
+import { REFERENCE_BOX } from '../render/mesh.ts';
+
+/**
+ * Free-space points cover the union of the synth sampling box and the mesh-extraction box (§8):
+ * without them the field is unconstrained near the reference box walls and meshes grow floaters there.
+ */
+export const SPACE_BOX = {
+  min: [0, 1, 2].map((k) => Math.min(SAMPLE_BOX.min[k]!, REFERENCE_BOX.min[k]!)),
+  max: [0, 1, 2].map((k) => Math.max(SAMPLE_BOX.max[k]!, REFERENCE_BOX.max[k]!)),
+};
 
 export interface ScanPool {
   identity: number;
@@ -61,6 +71,13 @@ export function heldOutHead(seed: number, index: number, data: Pick<DataConfig, 
   return new ProceduralHead({ identity, appearance, expression });
 }
 
+function spaceSamples(head: ProceduralHead, n: number, seed: number): { n: number; points: Float32Array; sdf: Float32Array } {
+  const rng = new Rng(seed);
+  const points = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) points[3 * i + k] = SPACE_BOX.min[k]! + (SPACE_BOX.max[k]! - SPACE_BOX.min[k]!) * rng.next();
+  return { n, points, sdf: head.sdfBatch(points) };
+}
+
 export function buildScan(seed: number, identity: number, expression: number, scan: number, data: DataConfig): { pool: ScanPool; anchors?: Float32Array } {
   const head = trainingHead(seed, identity, expression, data);
   const s = sampleTrainingData(head, data.pool, seed * 1_000_033 + scan * 97 + 5);
@@ -78,7 +95,7 @@ export function buildScan(seed: number, identity: number, expression: number, sc
     scan,
     surface: { n: nS, nFace: s.face.n, points: cat(s.face.points, s.nonFace.points), normals: cat(s.face.normals, s.nonFace.normals), colors },
     near: { n: s.offSurface.n, points: s.offSurface.points, sdf: s.offSurface.sdf },
-    space: { n: s.space.n, points: s.space.points, sdf: s.space.sdf },
+    space: spaceSamples(head, data.pool.space, seed * 1_000_033 + scan * 97 + 6),
     corresp: { n: s.correspondences.n, posed: s.correspondences.posed, neutral: s.correspondences.neutral },
   };
   return { pool, ...(expression === 0 ? { anchors: Float32Array.from(head.canonicalAnchors()) } : {}) };
