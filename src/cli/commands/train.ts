@@ -160,6 +160,8 @@ export const command: Command = {
     try {
       while (trainer.step < cfg.steps && !stopRequested && performance.now() < deadline) {
         const r = await trainer.trainStep();
+        // wasm reads resolve as microtasks only: yield to the event loop so SIGINT / SIGTERM are seen.
+        await new Promise((res) => setImmediate(res));
         window.push({ ms: r.ms, points: r.points });
         if (window.length > 20) window.shift();
         for (const [k, v] of Object.entries(r.losses)) sums.set(k, (sums.get(k) ?? 0) + v!);
