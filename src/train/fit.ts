@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NphmModel } from '../nphm/model.ts';
 import { disposePlan } from '../nphm/edge-plan.ts';
-import { meshSdf, REFERENCE_BOX } from '../render/mesh.ts';
+import { disposeConditioning } from '../nphm/conditioning.ts';
+import { meshSdf, sdfGrid, REFERENCE_BOX } from '../render/mesh.ts';
 import type { TriangleMesh } from '../render/marching-cubes.ts';
 import { Rng, isFaceLabel, sampleNearSurface, sampleSpace, sampleSurface, type ProceduralHead } from '../synth/index.ts';
 import { reconstructionMetrics, type ReconMetrics } from './metrics.ts';
@@ -106,7 +107,6 @@ export async function fitCodes(model: NphmModel, samples: FitSamples, stats: Lat
       const xc = model.deform(x, cond0).queries;
       const plan = await model.plan(xc, cond0);
       tf.dispose([xc]);
-      const { disposeConditioning } = await import('../nphm/conditioning.ts');
       disposeConditioning(cond0);
       try {
         const cost = optimizer.minimize(() => tf.tidy(() => {
@@ -139,21 +139,71 @@ export async function fitCodes(model: NphmModel, samples: FitSamples, stats: Lat
   }
 }
 
-/** Marching cubes of the model's SDF for given codes (reference box by default). Sync field: cpu / wasm. */
-export async function meshCodes(model: NphmModel, codes: { zGeo: Float32Array; zApp: Float32Array; zExp: Float32Array }, resolution: number, box = REFERENCE_BOX, opts: { closeBox?: boolean } = {}): Promise<TriangleMesh> {
+/**
+ * Marching cubes of the model's SDF for given codes (reference box by default). Sync field: cpu / wasm.
+ *
+ * Narrow band: a coarse grid (`coarse` samples per axis) is evaluated first; fine-grid points whose
+ * trilinear coarse value is farther than 1.5 coarse voxels from 0 take that value (only its sign
+ * matters to marching cubes, and for a near-unit-gradient SDF the interpolation error is below
+ * 0.9 voxel), the rest are evaluated exactly. This cuts the model evaluations ~5–10× at 96–128.
+ */
+export async function meshCodes(
+  model: NphmModel,
+  codes: { zGeo: Float32Array; zApp: Float32Array; zExp: Float32Array },
+  resolution: number,
+  box = REFERENCE_BOX,
+  opts: { closeBox?: boolean; coarse?: number } = {},
+): Promise<TriangleMesh> {
   const c = { zGeo: tf.tensor1d(codes.zGeo), zApp: tf.tensor1d(codes.zApp), zExp: tf.tensor1d(codes.zExp) };
   const cond = model.condition(c, { app: false });
   const eps = 1e-6;
+  const exact = (x: tf.Tensor2D) => tf.reshape(model.field(x, cond, { rgb: false }).sdf, [-1]);
   try {
+    let coarse: { values: Float32Array; dims: number[]; h: number[]; margin: number } | null = null;
+    const cr = opts.coarse ?? 0;
+    if (cr >= 8 && cr < resolution) {
+      const g = await sdfGrid(exact, { resolution: cr, min: box.min, max: box.max, chunk: 16384 });
+      const h = [0, 1, 2].map((k) => (box.max[k]! - box.min[k]!) / (cr - 1));
+      coarse = { values: g.values, dims: [cr, cr, cr], h, margin: 1.5 * Math.max(...h) };
+    }
+    const banded = (x: tf.Tensor2D): tf.Tensor => {
+      if (!coarse) return exact(x);
+      const p = x.dataSync() as Float32Array;
+      const n = p.length / 3;
+      const out = new Float32Array(n);
+      const need: number[] = [];
+      const [nx, ny, nz] = coarse.dims as [number, number, number];
+      const V = coarse.values;
+      for (let i = 0; i < n; i++) {
+        const f = [0, 1, 2].map((k) => Math.min(coarse!.dims[k]! - 1 - 1e-6, Math.max(0, (p[3 * i + k]! - box.min[k]!) / coarse!.h[k]!)));
+        const i0 = Math.floor(f[0]!), j0 = Math.floor(f[1]!), k0 = Math.floor(f[2]!);
+        const tx = f[0]! - i0, ty = f[1]! - j0, tz = f[2]! - k0;
+        const at = (a: number, b: number, cc: number) => V[Math.min(a, nx - 1) + nx * (Math.min(b, ny - 1) + ny * Math.min(cc, nz - 1))]!;
+        const v =
+          (1 - tz) * ((1 - ty) * ((1 - tx) * at(i0, j0, k0) + tx * at(i0 + 1, j0, k0)) + ty * ((1 - tx) * at(i0, j0 + 1, k0) + tx * at(i0 + 1, j0 + 1, k0))) +
+          tz * ((1 - ty) * ((1 - tx) * at(i0, j0, k0 + 1) + tx * at(i0 + 1, j0, k0 + 1)) + ty * ((1 - tx) * at(i0, j0 + 1, k0 + 1) + tx * at(i0 + 1, j0 + 1, k0 + 1)));
+        out[i] = v;
+        if (Math.abs(v) < coarse.margin) need.push(i);
+      }
+      if (need.length) {
+        const sub = new Float32Array(3 * need.length);
+        need.forEach((j, q) => sub.set(p.subarray(3 * j, 3 * j + 3), 3 * q));
+        const r = tf.tidy(() => exact(tf.tensor2d(sub, [need.length, 3])));
+        const vals = r.dataSync();
+        r.dispose();
+        need.forEach((j, q) => (out[j] = vals[q]!));
+      }
+      return tf.tensor1d(out);
+    };
     return await meshSdf((x) => {
-      const sdf = tf.reshape(model.field(x, cond, { rgb: false }).sdf, [-1]);
+      const sdf = banded(x);
       if (!opts.closeBox) return sdf;
       // Outside values on the box walls: surfaces the box cuts (the neck) get capped, so the mesh is closed.
       const onWall = tf.any(tf.logicalOr(tf.lessEqual(x, tf.tensor1d(box.min.map((v) => v + eps))), tf.greaterEqual(x, tf.tensor1d(box.max.map((v) => v - eps)))), 1);
       return tf.where(onWall, tf.onesLike(sdf), sdf);
     }, { resolution, min: box.min, max: box.max, chunk: 16384 });
   } finally {
-    tf.dispose([cond.anchors, cond.cId, cond.def0Bias, cond.defSkipBias, ...cond.geoNodeBias, ...cond.appNodeBias, ...cond.nodePos]);
+    disposeConditioning(cond);
     tf.dispose([c.zGeo, c.zApp, c.zExp]);
   }
 }
