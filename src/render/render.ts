@@ -299,7 +299,7 @@ export interface ImageRender {
 }
 
 /** Options of rays [s, e) of a larger batch: its slice of the bounds and of the jitter. */
-function chunkOptions(options: RenderOptions, all: RayBounds, s: number, e: number): RenderOptions {
+export function chunkOptions(options: RenderOptions, all: RayBounds, s: number, e: number): RenderOptions {
   const bounds: RayBounds = {
     near: all.near.subarray(s, e),
     far: all.far.subarray(s, e),

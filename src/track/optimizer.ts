@@ -59,23 +59,27 @@ export class GroupedAdam {
    * each group's Adam update. Returns the loss value (a number) and the extra values `loss` reports.
    */
   step(loss: () => tf.Scalar): number {
-    const vars = this.trainable();
-    const { value, grads } = tf.variableGrads(loss, vars);
+    const { value, grads } = tf.variableGrads(loss, this.trainable());
     try {
-      for (const g of this.groups) {
-        if (g.frozen) continue;
-        const named: { name: string; tensor: tf.Tensor }[] = [];
-        for (const v of g.variables) {
-          const grad = grads[v.name];
-          if (grad) named.push({ name: v.name, tensor: g.clipNorm !== undefined ? clipByNorm(grad, g.clipNorm) : grad });
-        }
-        this.opt(g.name).applyGradients(named);
-        for (const { name, tensor } of named) if (tensor !== grads[name]) tensor.dispose();
-      }
+      this.applyGradients(grads);
       return value.dataSync()[0]!;
     } finally {
       value.dispose();
       tf.dispose(Object.values(grads));
+    }
+  }
+
+  /** Clips and applies gradients computed elsewhere (e.g. summed over ray chunks); the caller keeps ownership. */
+  applyGradients(grads: Record<string, tf.Tensor>): void {
+    for (const g of this.groups) {
+      if (g.frozen) continue;
+      const named: { name: string; tensor: tf.Tensor }[] = [];
+      for (const v of g.variables) {
+        const grad = grads[v.name];
+        if (grad) named.push({ name: v.name, tensor: g.clipNorm !== undefined ? clipByNorm(grad, g.clipNorm) : grad });
+      }
+      this.opt(g.name).applyGradients(named);
+      for (const { name, tensor } of named) if (tensor !== grads[name]) tensor.dispose();
     }
   }
 

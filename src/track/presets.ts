@@ -36,6 +36,11 @@ export interface TrackingPreset {
   foregroundFraction: number;
   nCoarse: number;
   nImportance: number;
+  /**
+   * Rays per differentiable chunk (memory of the double-backward tape); all rays at once when
+   * absent. The paper model on wasm holds ~1.3 MB per sample point.
+   */
+  rayChunk?: number;
   /** Iterations of the first frame (paper 251). */
   firstFrameIterations: number;
   /** Iterations of a later frame = round(firstFrameIterations · mult), mult from landmark motion. */
@@ -66,6 +71,7 @@ export const PAPER_PRESET: TrackingPreset = {
   foregroundFraction: 0.75,
   nCoarse: 32,
   nImportance: 32,
+  rayChunk: 32,
   firstFrameIterations: 251,
   motionMultipliers: { high: 0.5, mid: 0.25, low: 0.1 },
   stage1: {
@@ -96,6 +102,7 @@ export const CHEAP_PRESET: TrackingPreset = {
   raysPerIteration: 128,
   nCoarse: 16,
   nImportance: 16,
+  rayChunk: undefined,
   firstFrameIterations: 80,
   stage1: {
     ...PAPER_PRESET.stage1,

@@ -14,7 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cameraRays } from '../render/rays.ts';
-import { renderRays, shRotation } from '../render/render.ts';
+import { chunkOptions, renderRays, shRotation } from '../render/render.ts';
+import { sliceRays, sphereBounds } from '../render/rays.ts';
 import type { Camera } from '../render/camera.ts';
 import type { NphmModel } from '../nphm/model.ts';
 import { ORIGINAL_TRACKER_Y_SHIFTS, type AnchorSolution } from '../nphm/anchor-invert.ts';
@@ -90,6 +91,7 @@ export class TrackingCancelled extends Error {
 }
 
 const SQRT_4PI = Math.sqrt(4 * Math.PI);
+const BOUNDING_RADIUS = 0.7;
 
 /** The initial state: zero codes (the mean head), shading 1, identity colour correction. */
 export function initialState(model: NphmModel, nFrames: number, init?: TrackOptions['initialPose']): TrackingState {
@@ -219,37 +221,46 @@ async function iterate(model: NphmModel, opt: GroupedAdam, spec: IterationSpec, 
     codes.zExp.dispose();
   }
 
+  const cfg = model.config.decoder.id;
+  const R = pixels.length;
+  const rayWeights = rgbRayWeights(labels);
+  const bounds = sphereBounds(rays, BOUNDING_RADIUS);
+  const chunk = Math.max(1, Math.min(R, preset.rayChunk ?? R));
+  // One jitter table for the whole batch, so chunking never changes the samples.
+  const jitter = { kind: 'table' as const, u: Float32Array.from({ length: R * preset.nCoarse }, random) };
+  const renderOptions = (s: number, e: number) => chunkOptions({ variance: spec.variance, nCoarse: preset.nCoarse, nImportance: preset.nImportance, jitter }, bounds, s, e);
+
+  /** Everything the step differentiates, built inside the caller's tape scope. */
+  const scene = () => {
+    const zExp = tf.slice(params.zExp, [row, 0], [1, -1]);
+    const pose = { rot: tf.reshape(tf.slice(params.rot, [row, 0], [1, 3]), [3]), trans: tf.reshape(tf.slice(params.trans, [row, 0], [1, 3]), [3]) };
+    const cond = model.condition({ zGeo: params.zGeo, zApp: params.zApp, zExp });
+    const renderParams = { pose, sh: params.sh, w2cRotation: shRotation(frame.camera), colorA: params.colorA, colorB: params.colorB };
+    return { zExp, pose, cond, field: modelRenderField(model, cond), renderParams };
+  };
+  const render = (sc: ReturnType<typeof scene>, s: number, e: number) => renderRays(sc.field, sliceRays(rays, s, e), sc.renderParams, renderOptions(s, e));
+  const rgbSum = (out: { rgb: tf.Tensor2D }, s: number, e: number) =>
+    tf.mul(rgbL1Loss(out.rgb, tf.tensor2d(targetRgb.subarray(3 * s, 3 * e), [e - s, 3]), tf.tensor1d(rayWeights.subarray(s, e))), (e - s) / R) as tf.Scalar;
+
   const terms: Record<string, tf.Scalar> = {};
   const term = (name: string, weight: number, value: tf.Scalar) => {
     terms[name] = tf.keep(value);
     return tf.mul(value, weight);
   };
-  const total = opt.step(() => {
-    const zExp = tf.slice(params.zExp, [row, 0], [1, -1]);
-    const pose = { rot: tf.reshape(tf.slice(params.rot, [row, 0], [1, 3]), [3]), trans: tf.reshape(tf.slice(params.trans, [row, 0], [1, 3]), [3]) };
-    const cond = model.condition({ zGeo: params.zGeo, zApp: params.zApp, zExp });
-    const field = modelRenderField(model, cond);
-    const out = renderRays(field, rays, { pose, sh: params.sh, w2cRotation: shRotation(frame.camera), colorA: params.colorA, colorB: params.colorB }, {
-      variance: spec.variance,
-      nCoarse: preset.nCoarse,
-      nImportance: preset.nImportance,
-      jitter: { kind: 'seeded', seed: spec.seed },
-    });
-    const cfg = model.config.decoder.id;
+  /** Terms that do not depend on the rays: latent regularisers, landmarks, smoothness. */
+  const rayFreeTerms = (sc: ReturnType<typeof scene>): tf.Tensor[] => {
     const parts: tf.Tensor[] = [
-      term('rgb', w.rgb, rgbL1Loss(out.rgb, tf.tensor2d(targetRgb, [pixels.length, 3]), tf.tensor1d(rgbRayWeights(labels)))),
-      term('mask', w.mask, maskLoss(out.weightsSum, labels)),
       term('regGlobalGeo', w.regGlobalGeo, sliceSquaredNorm(params.zGeo, 0, cfg.lat_dim_glob)),
       term('regLocGeo', w.regLocGeo, sliceSquaredNorm(params.zGeo, cfg.lat_dim_glob)),
       term('regGlobalApp', w.regGlobalApp, sliceSquaredNorm(params.zApp, 0, cfg.lat_dim_glob)),
       term('regLocApp', w.regLocApp, sliceSquaredNorm(params.zApp, cfg.lat_dim_glob)),
       term('symmGeo', w.symmGeo, symmetryDistance(params.zGeo, cfg.lat_dim_glob, cfg.lat_dim_loc_geo, cfg.nsymm_pairs)),
       term('symmApp', w.symmApp, symmetryDistance(params.zApp, cfg.lat_dim_glob, cfg.lat_dim_loc_app, cfg.nsymm_pairs)),
-      term('regExpr', spec.regExpr, sliceSquaredNorm(zExp, 0)),
+      term('regExpr', spec.regExpr, sliceSquaredNorm(sc.zExp, 0)),
     ];
     if (sol) {
-      const posed = selectRows(model.posedAnchors(cond, sol), anchorIdx) as tf.Tensor2D;
-      const projected = projectToPixels(posed, pose, frame.camera);
+      const posed = selectRows(model.posedAnchors(sc.cond, sol), anchorIdx) as tf.Tensor2D;
+      const projected = projectToPixels(posed, sc.pose, frame.camera);
       const valid = anchorIdx.map((a) => sol!.valid[a]!);
       parts.push(term('landmark', spec.landmarkW, landmarkLoss(projected, lmTargets, o.pairs.scales, valid, frame.width, frame.height)));
     }
@@ -258,14 +269,100 @@ async function iterate(model: NphmModel, opt: GroupedAdam, spec: IterationSpec, 
       const poseSmooth = tf.add(temporalSmoothness(params.rot as tf.Tensor as tf.Tensor2D), tf.mul(temporalSmoothness(params.trans as tf.Tensor as tf.Tensor2D), 10)) as tf.Scalar;
       parts.push(term('poseSmooth', spec.poseSmooth, poseSmooth));
     }
-    return tf.addN(parts) as tf.Scalar;
-  });
+    return parts;
+  };
+
+  let total: number;
+  if (chunk >= R) {
+    total = opt.step(() => {
+      const sc = scene();
+      const out = render(sc, 0, R);
+      return tf.addN([term('rgb', w.rgb, rgbSum(out, 0, R)), term('mask', w.mask, maskLoss(out.weightsSum, labels)), ...rayFreeTerms(sc)]) as tf.Scalar;
+    });
+  } else {
+    total = await chunkedStep(opt, R, chunk, labels, scene, render, rgbSum, rayFreeTerms, w, terms);
+  }
   const losses: Record<string, number> = { total };
   for (const [k, t] of Object.entries(terms)) {
     losses[k] = (await t.data())[0]!;
     t.dispose();
   }
   return losses;
+}
+
+/**
+ * One step with the rays in chunks, so the memory of the double-backward tape stays bounded (the
+ * paper-size model needs ~1.3 MB per sample point). The colour loss is a sum over rays; the
+ * silhouette loss (soft-Jaccard) is not, so it is linearised: a forward pass without tape gives
+ * every ray's silhouette P, the exact ∂L/∂P_i of the whole batch, and each chunk then
+ * back-propagates Σ_i (∂L/∂P_i)·P_i, which has the same gradient. Gradients are summed over chunks.
+ */
+async function chunkedStep<S>(
+  opt: GroupedAdam,
+  R: number,
+  chunk: number,
+  labels: Uint8Array,
+  scene: () => S,
+  render: (sc: S, s: number, e: number) => { rgb: tf.Tensor2D; weightsSum: tf.Tensor1D },
+  rgbSum: (out: { rgb: tf.Tensor2D }, s: number, e: number) => tf.Scalar,
+  rayFreeTerms: (sc: S) => tf.Tensor[],
+  w: LossWeights,
+  terms: Record<string, tf.Scalar>,
+): Promise<number> {
+  const silhouette = new Float32Array(R);
+  for (let s = 0; s < R; s += chunk) {
+    const e = Math.min(R, s + chunk);
+    const p = tf.tidy(() => render(scene(), s, e).weightsSum);
+    silhouette.set((await p.data()) as Float32Array, s);
+    p.dispose();
+  }
+  const { value: maskValue, grad: maskGrad } = tf.tidy(() => {
+    const r = tf.valueAndGrad((p: tf.Tensor) => maskLoss(p as tf.Tensor1D, labels))(tf.tensor1d(silhouette));
+    return { value: r.value, grad: r.grad };
+  });
+  const dMask = (await maskGrad.data()) as Float32Array;
+  maskGrad.dispose();
+  terms.mask = maskValue as tf.Scalar;
+
+  const sums: Record<string, tf.Tensor> = {};
+  const add = (grads: Record<string, tf.Tensor>) => {
+    for (const [k, g] of Object.entries(grads)) {
+      const prev = sums[k];
+      sums[k] = prev ? tf.add(prev, g) : g;
+      if (prev) {
+        prev.dispose();
+        g.dispose();
+      }
+    }
+  };
+  let rgbTotal = 0;
+  let rayFreeTotal = 0;
+  const vars = opt.trainable();
+  for (let s = 0; s < R; s += chunk) {
+    const e = Math.min(R, s + chunk);
+    let rgbPart: tf.Scalar | undefined;
+    const r = tf.variableGrads(() => {
+      const out = render(scene(), s, e);
+      rgbPart = tf.keep(rgbSum(out, s, e));
+      const surrogate = tf.sum(tf.mul(out.weightsSum, tf.tensor1d(dMask.subarray(s, e))));
+      return tf.add(tf.mul(rgbPart, w.rgb), tf.mul(surrogate, w.mask)) as tf.Scalar;
+    }, vars);
+    rgbTotal += (await rgbPart!.data())[0]!;
+    rgbPart!.dispose();
+    r.value.dispose();
+    add(r.grads);
+  }
+  const free = tf.variableGrads(() => tf.addN(rayFreeTerms(scene())) as tf.Scalar, vars);
+  rayFreeTotal = (await free.value.data())[0]!;
+  free.value.dispose();
+  add(free.grads);
+  terms.rgb = tf.scalar(rgbTotal);
+  try {
+    opt.applyGradients(sums);
+  } finally {
+    tf.dispose(Object.values(sums));
+  }
+  return w.rgb * rgbTotal + w.mask * (await maskValue.data())[0]! + rayFreeTotal;
 }
 
 function checkAbort(o: TrackOptions): void {

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command.ts';
+import { codeFromJson, readCliModel, readJsonFile, type Json } from '../model-files.ts';
 import { flag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
 
 const usage = `usage:
@@ -18,32 +19,6 @@ const usage = `usage:
       --y-shifts          apply the original tracker's anchor y-shifts before solving posed anchors
       --chunk N           points per chunk (default 1024; the gradient tape of the paper
                           model takes ≈ 1 MB per point)`;
-
-type Json = Record<string, unknown>;
-
-function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${what} ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${what} ${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-}
-
-/** A [dim] or [1, dim] numeric array as Float32Array. */
-function code(inputs: Json, key: string, dim: number, file: string): Float32Array {
-  const v = inputs[key];
-  const flat = Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) ? (v[0] as unknown[]) : v;
-  if (!Array.isArray(flat) || flat.length !== dim || !flat.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    throw new Error(`${file}: '${key}' must be ${dim} finite numbers as [${dim}] or [1, ${dim}]`);
-  }
-  return Float32Array.from(flat as number[]);
-}
 
 function points(inputs: Json, file: string): Float32Array {
   const v = inputs.points;
@@ -66,11 +41,6 @@ export const command: Command = {
   async run(argv) {
     const args = parseArgs(argv, ['y-shifts']);
     if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
-    const modelDir = flag(args, 'model');
-    const checkpoint = flag(args, 'checkpoint');
-    if ((modelDir === undefined) === (checkpoint === undefined)) throw new UsageError('give exactly one of --model DIR or --checkpoint FILE');
-    const configPath = flag(args, 'config');
-    if (checkpoint !== undefined && configPath === undefined) throw new UsageError('--checkpoint needs --config FILE');
     const inputsPath = requiredFlag(args, 'inputs');
     const outPath = resolve(requiredFlag(args, 'out'));
     const chunk = numberFlag(args, 'chunk', 1024);
@@ -78,47 +48,16 @@ export const command: Command = {
     const { initNodeTf, parseBackend } = await import('../tf-node.ts');
     const backendName = parseBackend(flag(args, 'backend'));
 
-    const { validateConfig, derivedSizes } = await import('../../nphm/config.ts');
+    const { derivedSizes } = await import('../../nphm/config.ts');
     const { buildModel } = await import('../../nphm/state-dict.ts');
-    const { MEAN_ANCHORS_65 } = await import('../../nphm/mean-anchors.ts');
     const { ORIGINAL_TRACKER_Y_SHIFTS } = await import('../../nphm/anchor-invert.ts');
-    const { readConfigFile } = await import('./import.ts');
-
-    let rawConfig: unknown;
-    let sds;
-    if (modelDir !== undefined) {
-      const { readStudioWeightsDir } = await import('../studio-weights.ts');
-      const w = readStudioWeightsDir(modelDir);
-      rawConfig = configPath !== undefined ? readConfigFile(configPath) : w.config;
-      sds = { idDecoder: w.id, exDecoder: w.ex };
-    } else {
-      const { readTorchCheckpoint } = await import('../../nphm/weights/torch-checkpoint.ts');
-      rawConfig = readConfigFile(configPath!);
-      const buf = readFileSync(checkpoint!);
-      try {
-        const ck = readTorchCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-        sds = { idDecoder: ck.stateDict('id_decoder'), exDecoder: ck.stateDict('ex_decoder') };
-      } catch (e) {
-        throw new Error(`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    let config;
-    try {
-      config = validateConfig(rawConfig);
-    } catch (e) {
-      throw new Error(`${configPath ?? modelDir}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const anchorsPath = flag(args, 'anchors');
-    const meanAnchors = anchorsPath !== undefined ? (readJson(anchorsPath, 'anchors') as number[][]) : MEAN_ANCHORS_65;
-    if (anchorsPath === undefined && config.decoder.id.nloc !== MEAN_ANCHORS_65.length) {
-      throw new UsageError(`the config has nloc = ${config.decoder.id.nloc}; the built-in mean anchors are for 65: pass --anchors FILE`);
-    }
-    const inputs = readJson(inputsPath, 'inputs') as Json;
+    const { config, stateDicts: sds, meanAnchors } = readCliModel(args);
+    const inputs = readJsonFile(inputsPath, 'inputs') as Json;
     if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new Error(`${inputsPath}: expected a JSON object`);
     const s = derivedSizes(config);
-    const zGeo = code(inputs, 'z_geo', s.zGeoDim, inputsPath);
-    const zApp = code(inputs, 'z_app', s.zAppDim, inputsPath);
-    const zExp = code(inputs, 'z_exp', s.zExpDim, inputsPath);
+    const zGeo = codeFromJson(inputs, 'z_geo', s.zGeoDim, inputsPath);
+    const zApp = codeFromJson(inputs, 'z_app', s.zAppDim, inputsPath);
+    const zExp = codeFromJson(inputs, 'z_exp', s.zExpDim, inputsPath);
     const pts = points(inputs, inputsPath);
 
     await initNodeTf(backendName);

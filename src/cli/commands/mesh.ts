@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from '../command.ts';
+import { codeFromJson, readCliModel, readJsonFile, type Json } from '../model-files.ts';
 import { flag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
 
 const usage = `usage:
@@ -22,33 +23,6 @@ const usage = `usage:
       --band STRIDE       narrow band: evaluate every STRIDE-th sample first and the full grid only
                           in blocks near the surface (|sdf| < M · block diagonal or a sign change);
                           same mesh as the full grid when |∇sdf| < M (default M = 2). Off by default.`;
-
-type Json = Record<string, unknown>;
-
-function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${what} ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${what} ${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-}
-
-/** Optional [dim] or [1, dim] code; zeros when absent. */
-function optionalCode(codes: Json, key: string, dim: number, file: string): Float32Array {
-  const v = codes[key];
-  if (v === undefined || v === null) return new Float32Array(dim);
-  const flat = Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) ? (v[0] as unknown[]) : v;
-  if (!Array.isArray(flat) || flat.length !== dim || !flat.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    throw new Error(`${file}: '${key}' must be ${dim} finite numbers as [${dim}] or [1, ${dim}], got ${Array.isArray(flat) ? `${flat.length} entries` : typeof v}`);
-  }
-  return Float32Array.from(flat as number[]);
-}
 
 function colorCorrection(codes: Json, file: string): { A?: number[][]; b?: number[] } {
   const out: { A?: number[][]; b?: number[] } = {};
@@ -83,11 +57,6 @@ export const command: Command = {
   async run(argv) {
     const args = parseArgs(argv, ['no-colors']);
     if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
-    const modelDir = flag(args, 'model');
-    const checkpoint = flag(args, 'checkpoint');
-    if ((modelDir === undefined) === (checkpoint === undefined)) throw new UsageError('give exactly one of --model DIR or --checkpoint FILE');
-    const configPath = flag(args, 'config');
-    if (checkpoint !== undefined && configPath === undefined) throw new UsageError('--checkpoint needs --config FILE');
     const codesPath = requiredFlag(args, 'codes');
     const out = resolve(requiredFlag(args, 'out'));
     const resolution = numberFlag(args, 'resolution', NaN);
@@ -120,53 +89,18 @@ export const command: Command = {
 
     const { initNodeTf, parseBackend } = await import('../tf-node.ts');
     const backendName = parseBackend(flag(args, 'backend'));
-    const { validateConfig, derivedSizes } = await import('../../nphm/config.ts');
+    const { derivedSizes } = await import('../../nphm/config.ts');
     const { buildModel } = await import('../../nphm/state-dict.ts');
-    const { MEAN_ANCHORS_65 } = await import('../../nphm/mean-anchors.ts');
-    const { readConfigFile } = await import('./import.ts');
     const { sha256 } = await import('@noble/hashes/sha2.js');
     const { bytesToHex } = await import('@noble/hashes/utils.js');
-
-    let rawConfig: unknown;
-    let sds;
-    let modelInfo: Json;
-    if (modelDir !== undefined) {
-      const { readStudioWeightsDir } = await import('../studio-weights.ts');
-      const w = readStudioWeightsDir(modelDir);
-      rawConfig = configPath !== undefined ? readConfigFile(configPath) : w.config;
-      sds = { idDecoder: w.id, exDecoder: w.ex };
-      modelInfo = { format: 'studio', dir: basename(resolve(modelDir)), weightsSha256: w.manifest.weights.sha256, source: w.manifest.provenance.source ?? null };
-    } else {
-      const { readTorchCheckpoint } = await import('../../nphm/weights/torch-checkpoint.ts');
-      rawConfig = readConfigFile(configPath!);
-      const buf = readFileSync(checkpoint!);
-      const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-      try {
-        const ck = readTorchCheckpoint(bytes);
-        sds = { idDecoder: ck.stateDict('id_decoder'), exDecoder: ck.stateDict('ex_decoder') };
-      } catch (e) {
-        throw new Error(`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      modelInfo = { format: 'torch-checkpoint', file: basename(checkpoint!), sha256: bytesToHex(sha256(bytes)) };
-    }
-    let config;
-    try {
-      config = validateConfig(rawConfig);
-    } catch (e) {
-      throw new Error(`${configPath ?? modelDir}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const anchorsPath = flag(args, 'anchors');
-    const meanAnchors = anchorsPath !== undefined ? (readJson(anchorsPath, 'anchors') as number[][]) : MEAN_ANCHORS_65;
-    if (anchorsPath === undefined && config.decoder.id.nloc !== MEAN_ANCHORS_65.length) {
-      throw new UsageError(`the config has nloc = ${config.decoder.id.nloc}; the built-in mean anchors are for 65: pass --anchors FILE`);
-    }
+    const { config, stateDicts: sds, meanAnchors, info: modelInfo } = readCliModel(args);
     const codesText = readFileSync(codesPath);
-    const codes = readJson(codesPath, 'codes') as Json;
+    const codes = readJsonFile(codesPath, 'codes') as Json;
     if (typeof codes !== 'object' || codes === null || Array.isArray(codes)) throw new Error(`${codesPath}: expected a JSON object with z_geo, z_app, z_exp`);
     const s = derivedSizes(config);
-    const zGeo = optionalCode(codes, 'z_geo', s.zGeoDim, codesPath);
-    const zApp = optionalCode(codes, 'z_app', s.zAppDim, codesPath);
-    const zExp = optionalCode(codes, 'z_exp', s.zExpDim, codesPath);
+    const zGeo = codeFromJson(codes, 'z_geo', s.zGeoDim, codesPath, true);
+    const zApp = codeFromJson(codes, 'z_app', s.zAppDim, codesPath, true);
+    const zExp = codeFromJson(codes, 'z_exp', s.zExpDim, codesPath, true);
     const cc = colorCorrection(codes, codesPath);
 
     await initNodeTf(backendName);
