@@ -126,7 +126,11 @@ export class Studio {
       (info) => (this.backend = info),
       (e) => (this.backendError = e instanceof Error ? e.message : String(e)),
     );
-    const list = await client.call((api) => api.catalog());
+    // A worker that loads but never answers (a module stuck at import) must not leave a blank page.
+    const list = await Promise.race([
+      client.call((api) => api.catalog()),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the compute worker did not answer within 30 s')), 30_000)),
+    ]);
     this.catalog = new Catalog(list);
     this.ready = true;
     await this.openInitial();

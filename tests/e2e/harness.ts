@@ -69,9 +69,19 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
+/** Contexts opened by `openStudio`, closed by `closeAll` (after each test, also a failed one). */
+const open = new Set<BrowserContext>();
+
+export async function closeAll(): Promise<void> {
+  await Promise.all([...open].map((c) => c.close().catch(() => undefined)));
+  open.clear();
+}
+
 /** Opens the studio on the tensor smoke graph (or `opts.query`/`opts.hash`), whatever the default graph is. */
 export async function openStudio(browser: Browser, url: string, opts: { context?: BrowserContext; hash?: string; query?: string } = {}): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
   const context = opts.context ?? (await browser.newContext({ viewport: { width: 1440, height: 860 }, acceptDownloads: true }));
+  open.add(context);
+  context.on('close', () => open.delete(context));
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -80,7 +90,7 @@ export async function openStudio(browser: Browser, url: string, opts: { context?
   });
   await page.goto(url + (opts.query ?? (opts.hash ? '' : '?example=test/tensor-smoke')) + (opts.hash ?? ''));
   // Fail fast (with the reason) when the studio cannot start, e.g. a worker that does not load.
-  await page.waitForFunction(() => document.body.dataset.ready === 'true' || /could not start/.test(document.body.innerText), undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' || /could not start/.test(document.body.innerText), undefined, { timeout: 45_000 });
   const failed = await page.evaluate(() => (document.body.dataset.ready === 'true' ? null : document.body.innerText.slice(0, 500)));
   if (failed) throw new Error(`the studio did not start: ${failed}\n${errors.join('\n')}`);
   return { page, context, errors };

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, launch, node, openStudio, ROOT, serve, shot, socket, type Served } from './harness.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { build, closeAll, launch, node, openStudio, ROOT, serve, shot, socket, type Served } from './harness.ts';
 
 let served: Served;
 let browser: Browser;
@@ -13,6 +13,9 @@ beforeAll(async () => {
   served = await serve();
   browser = await launch();
 });
+
+// A failed test must not leave a page computing in the background and slow the next ones down.
+afterEach(closeAll);
 
 afterAll(async () => {
   await browser?.close();
@@ -165,40 +168,37 @@ describe('NPHM Studio in chromium', () => {
   it('runs a slow graph and stops it from the toolbar', async () => {
     const { page, context, errors } = await openStudio(browser, served.url);
     await page.getByTestId('autorun').uncheck();
+    // A chain of 1024² matmuls: small in memory, seconds of work on SwiftShader, stoppable between nodes
+    // (the engine) or, inside a long kernel, by restarting the worker (the client).
+    const chain = Array.from({ length: 16 }, (_, i) => `m${i + 1}`);
     const slow = {
       format: 'nphm-studio/graph',
       schemaVersion: 2,
       id: 'slow',
       meta: { title: 'Slow matmul chain' },
       nodes: [
-        { id: 'a', type: 'tensor.random', typeVersion: 1, params: { shape: [4096, 4096], seed: 1 } },
-        { id: 'b', type: 'tensor.random', typeVersion: 1, params: { shape: [4096, 4096], seed: 2 } },
-        { id: 'ab', type: 'tensor.matmul', typeVersion: 1, params: {} },
-        { id: 'abb', type: 'tensor.matmul', typeVersion: 1, params: {} },
-        { id: 'abbb', type: 'tensor.matmul', typeVersion: 1, params: {} },
+        { id: 'a', type: 'tensor.random', typeVersion: 1, params: { shape: [1024, 1024], seed: 1 } },
+        { id: 'b', type: 'tensor.random', typeVersion: 1, params: { shape: [1024, 1024], seed: 2 } },
+        ...chain.map((id) => ({ id, type: 'tensor.matmul', typeVersion: 1, params: {} })),
       ],
-      edges: [
-        { id: 'e1', from: { node: 'a', port: 'tensor' }, to: { node: 'ab', port: 'a' } },
-        { id: 'e2', from: { node: 'b', port: 'tensor' }, to: { node: 'ab', port: 'b' } },
-        { id: 'e3', from: { node: 'ab', port: 'product' }, to: { node: 'abb', port: 'a' } },
-        { id: 'e4', from: { node: 'b', port: 'tensor' }, to: { node: 'abb', port: 'b' } },
-        { id: 'e5', from: { node: 'abb', port: 'product' }, to: { node: 'abbb', port: 'a' } },
-        { id: 'e6', from: { node: 'b', port: 'tensor' }, to: { node: 'abbb', port: 'b' } },
-      ],
+      edges: chain.flatMap((id, i) => [
+        { id: `ea${i}`, from: { node: i === 0 ? 'a' : chain[i - 1]!, port: i === 0 ? 'tensor' : 'product' }, to: { node: id, port: 'a' } },
+        { id: `eb${i}`, from: { node: 'b', port: 'tensor' }, to: { node: id, port: 'b' } },
+      ]),
       ui: { nodes: {}, comments: [] },
     };
     await page.getByTestId('file-input').setInputFiles({ name: 'slow.graph.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(slow)) });
-    await expect.poll(() => nodes(page).count()).toBe(5);
-    await page.getByTestId('arrange').click();
+    await expect.poll(() => nodes(page).count()).toBe(18);
+    // The auto-run of the graph opened first may still be going (shader compilation on a busy machine).
+    await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 90_000 }).toBe(true);
     await page.getByTestId('run').click();
     // The random tensors take a while; the matmuls are dispatched lazily on WebGPU, so their time is
     // spent while their previews read back: the run as a whole is what gets stopped.
-    await expect.poll(() => page.locator('[data-testid="node"][data-status="running"]').count(), { timeout: 30_000, interval: 50 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('run-status').innerText()).toMatch(/running/);
-    await page.waitForTimeout(300);
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { interval: 50 }).toMatch(/running/);
+    await expect.poll(() => page.locator('[data-testid="node"][data-status="done"]').count(), { timeout: 30_000, interval: 50 }).toBeGreaterThan(1);
     await shot(page, 'running');
     const t0 = Date.now();
-    await page.getByTestId('stop').click();
+    await page.getByTestId('stop').click({ timeout: 5000 });
     await expect.poll(() => page.getByTestId('stop').isDisabled(), { timeout: 10_000, interval: 20 }).toBe(true);
     const stopMs = Date.now() - t0;
     const inPage = await page.evaluate(() => (window as unknown as { __studio: { studio: { lastStopMs: number } } }).__studio.studio.lastStopMs);

@@ -172,3 +172,17 @@ describe('share links', () => {
     expect(encodeShare(big)).toBeUndefined();
   });
 });
+
+describe('gesture merging', () => {
+  it('keeps one drag gesture as one undo step however slow it is', () => {
+    const now = { t: 0 };
+    const s = new EditorState(smoke(), () => now.t);
+    for (const v of [1, 2, 3]) {
+      now.t += 10_000;
+      s.dispatch(s.setParamCommand('act', 'scale', v), 'drag', { mergeKey: 'act.scale#g1', mergeWindowMs: Infinity });
+    }
+    expect(s.history).toHaveLength(1);
+    s.undo();
+    expect(s.doc.nodes.find((n) => n.id === 'act')!.params.scale).toBe(0.5);
+  });
+});

@@ -15,7 +15,6 @@ interface SelectorEntity {
 }
 import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 'rete-connection-plugin';
 import { Presets, SveltePlugin, type SvelteArea2D } from 'rete-svelte-plugin/5';
-import type { Component } from 'svelte';
 import { defaultParams } from '../../graph/params.ts';
 import { canConnect, isSocketType, type SocketType } from '../../graph/sockets.ts';
 import { portsOf, type NodeTypeDescription } from '../catalog.ts';
@@ -195,7 +194,6 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
       const initial = ctx.data.initial;
       const type = portType(initial.nodeId, initial.side, initial.key) as SocketType;
       const at = { ...area.area.pointer };
-      const rect = container.getBoundingClientRect();
       const t = area.area.transform;
       openPalette({
         screen: { x: at.x * t.k + t.x, y: at.y * t.k + t.y },
@@ -206,7 +204,6 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
             : Object.values(d.outputs).some((o) => isSocketType(type) && canConnect(o.type, type).ok),
         pick: (d) => addNodeAt(d, at, initial),
       });
-      void rect;
     }
     return ctx;
   });
@@ -308,7 +305,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
           // 'multiple' so rete never drops the old wire itself: the document replaces it in the same undo step.
           for (const p of ports.inputs) node.addInput(p.key, new ClassicPreset.Input(new ClassicPreset.Socket(p.type), p.key, true));
           for (const p of ports.outputs) node.addOutput(p.key, new ClassicPreset.Output(new ClassicPreset.Socket(p.type), p.key));
-          node.height = 56 + 26 * Math.max(ports.inputs.length, ports.outputs.length) + (info && 'preview' in info ? 0 : 0);
+          node.height = 56 + 26 * Math.max(ports.inputs.length, ports.outputs.length);
           return node;
         },
       });
@@ -425,8 +422,10 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     return { x: (container.clientWidth / 2 - t.x) / t.k - NODE_WIDTH / 2, y: (container.clientHeight / 2 - t.y) / t.k - 60 };
   }
 
-  function paletteAtPointerOrCenter(at?: { x: number; y: number }) {
+  function paletteAtPointerOrCenter(pointer?: { x: number; y: number }) {
     const rect = container.getBoundingClientRect();
+    const inside = pointer && pointer.x >= rect.left && pointer.x <= rect.right && pointer.y >= rect.top && pointer.y <= rect.bottom;
+    const at = inside ? pointer : undefined;
     const t = area.area.transform;
     const pos = at ? { x: (at.x - rect.left - t.x) / t.k, y: (at.y - rect.top - t.y) / t.k } : viewCenter();
     const screen = at ? { x: at.x - rect.left, y: at.y - rect.top } : { x: container.clientWidth / 2 - 160, y: 80 };
@@ -551,6 +550,3 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     },
   };
 }
-
-/** A Svelte component type accepted by rete's presets. */
-export type AnyComponent = Component<Record<string, unknown>>;

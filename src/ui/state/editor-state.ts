@@ -25,6 +25,8 @@ export interface Change {
 export interface DispatchOptions {
   /** Consecutive commands with the same key within `MERGE_MS` become one undo step (slider drags). */
   mergeKey?: string;
+  /** Overrides `MERGE_MS`, e.g. `Infinity` for a key unique to one drag gesture. */
+  mergeWindowMs?: number;
 }
 
 const MERGE_MS = 1500;
@@ -81,7 +83,7 @@ export class EditorState {
     this.current = work;
     const t = this.now();
     const last = this.undoStack.at(-1);
-    if (opts.mergeKey && last && last.mergeKey === opts.mergeKey && t - last.at < MERGE_MS && this.redoStack.length === 0) {
+    if (opts.mergeKey && last && last.mergeKey === opts.mergeKey && t - last.at < (opts.mergeWindowMs ?? MERGE_MS) && this.redoStack.length === 0) {
       last.forward = { kind: 'batch', commands: [last.forward, cmd] };
       last.at = t;
     } else {
