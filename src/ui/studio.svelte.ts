@@ -95,6 +95,7 @@ export class Studio {
   private sync: Promise<unknown> = Promise.resolve();
   private pendingEvents: EngineEvent[] = [];
   private readonly lastMs = new Map<string, number>();
+  private runPromise: Promise<unknown> | undefined;
   private readonly pendingPreviews = new Map<string, Preview>();
   private readonly previewStore = new Map<string, Record<string, Preview>>();
   private eventFrame = 0;
@@ -262,7 +263,14 @@ export class Studio {
       const graph = this.editor.snapshot();
       const ids = new Set(graph.nodes.map((n) => n.id));
       if (Object.keys(this.states).some((id) => !ids.has(id))) this.states = Object.fromEntries(Object.entries(this.states).filter(([id]) => ids.has(id)));
-      this.sync = (this.client?.setGraph(graph) ?? Promise.resolve([]))
+      // The engine must not get a new graph in the middle of a run: its running nodes would store
+      // results and states under the new graph's cache keys. Edits reach it when the run ends
+      // (opening another graph cancels the run first).
+      if (c.reset && this.run.running) void this.client?.call((api) => api.cancel()).catch(() => undefined);
+      const client = this.client;
+      this.sync = this.sync
+        .then(() => this.runPromise?.catch(() => undefined))
+        .then(() => client?.setGraph(graph) ?? [])
         .then((problems) => {
           if (this.editor.version === this.docVersion) this.problems = problems as Problem[];
         })
@@ -332,7 +340,9 @@ export class Studio {
       // The worker runs only once its backend is up (the first auto-run can come before that).
       await client.info;
       await this.sync;
-      const summary = await client.run(targets ? { targets } : {});
+      const running = client.run(targets ? { targets } : {});
+      this.runPromise = running;
+      const summary = await running;
       this.flushEvents();
       this.run = { ...this.run, running: false, stopping: false, summary };
       if (!auto && summary.failed.length) this.hint(`${summary.failed.length} node${summary.failed.length > 1 ? 's' : ''} failed: see the red cards`, 'error');

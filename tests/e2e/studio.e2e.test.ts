@@ -168,17 +168,17 @@ describe('NPHM Studio in chromium', () => {
   it('runs a slow graph and stops it from the toolbar', async () => {
     const { page, context, errors } = await openStudio(browser, served.url);
     await page.getByTestId('autorun').uncheck();
-    // A chain of 1024² matmuls: small in memory, seconds of work on SwiftShader, stoppable between nodes
+    // A chain of 2048² matmuls: well over ten seconds of work on SwiftShader, stoppable between nodes
     // (the engine) or, inside a long kernel, by restarting the worker (the client).
-    const chain = Array.from({ length: 16 }, (_, i) => `m${i + 1}`);
+    const chain = Array.from({ length: 8 }, (_, i) => `m${i + 1}`);
     const slow = {
       format: 'nphm-studio/graph',
       schemaVersion: 2,
       id: 'slow',
       meta: { title: 'Slow matmul chain' },
       nodes: [
-        { id: 'a', type: 'tensor.random', typeVersion: 1, params: { shape: [1024, 1024], seed: 1 } },
-        { id: 'b', type: 'tensor.random', typeVersion: 1, params: { shape: [1024, 1024], seed: 2 } },
+        { id: 'a', type: 'tensor.random', typeVersion: 1, params: { shape: [2048, 2048], seed: 1 } },
+        { id: 'b', type: 'tensor.random', typeVersion: 1, params: { shape: [2048, 2048], seed: 2 } },
         ...chain.map((id) => ({ id, type: 'tensor.matmul', typeVersion: 1, params: {} })),
       ],
       edges: chain.flatMap((id, i) => [
@@ -188,14 +188,14 @@ describe('NPHM Studio in chromium', () => {
       ui: { nodes: {}, comments: [] },
     };
     await page.getByTestId('file-input').setInputFiles({ name: 'slow.graph.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(slow)) });
-    await expect.poll(() => nodes(page).count()).toBe(18);
+    await expect.poll(() => nodes(page).count()).toBe(10);
     // The auto-run of the graph opened first may still be going (shader compilation on a busy machine).
     await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 90_000 }).toBe(true);
     await page.getByTestId('run').click();
     // The random tensors take a while; the matmuls are dispatched lazily on WebGPU, so their time is
     // spent while their previews read back: the run as a whole is what gets stopped.
     await expect.poll(() => page.getByTestId('run-status').innerText(), { interval: 50 }).toMatch(/running/);
-    await expect.poll(() => page.locator('[data-testid="node"][data-status="done"]').count(), { timeout: 30_000, interval: 50 }).toBeGreaterThan(1);
+    await page.waitForTimeout(500);
     await shot(page, 'running');
     const t0 = Date.now();
     await page.getByTestId('stop').click({ timeout: 5000 });
