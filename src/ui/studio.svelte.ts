@@ -96,6 +96,8 @@ export class Studio {
   private pendingEvents: EngineEvent[] = [];
   private readonly lastMs = new Map<string, number>();
   private runPromise: Promise<unknown> | undefined;
+  /** Counts documents opened (new, open, restore): runs are tied to the document they were asked for. */
+  private opened = 0;
   private readonly pendingPreviews = new Map<string, Preview>();
   private readonly previewStore = new Map<string, Record<string, Preview>>();
   private eventFrame = 0;
@@ -259,6 +261,7 @@ export class Studio {
 
   private onChange(c: Change): void {
     this.docVersion = this.editor.version;
+    if (c.reset) this.opened++;
     if (c.semantic) {
       const graph = this.editor.snapshot();
       const ids = new Set(graph.nodes.map((n) => n.id));
@@ -336,10 +339,16 @@ export class Studio {
     if (!client || this.run.running) return undefined;
     if (this.editor.doc.nodes.length === 0) return undefined;
     this.run = { running: true, stopping: false, nodes: targets ?? this.editor.doc.nodes.map((n) => n.id), startedAt: performance.now() };
+    const opened = this.opened;
     try {
       // The worker runs only once its backend is up (the first auto-run can come before that).
       await client.info;
       await this.sync;
+      // Another graph was opened meanwhile: this run was asked for the previous one.
+      if (opened !== this.opened) {
+        this.run = { ...this.run, running: false };
+        return undefined;
+      }
       const running = client.run(targets ? { targets } : {});
       this.runPromise = running;
       const summary = await running;
