@@ -139,11 +139,19 @@ export class Engine {
     const t0 = now();
     const runId = ++this.runCounter;
     const summary: RunSummary = { runId, ok: true, cancelled: false, ms: 0, ran: [], cached: [], failed: [], blocked: [] };
+    // A run works on the graph it started with: setGraph during the run (an edit) must not make
+    // it read other nodes' keys or cache an old node's result under a new key.
     const graph = this.graph;
+    const keys = this.keys;
+    const problems = this.problems;
     if (!graph) throw new Error('no graph loaded');
+    const outputsOf = (id: string) => {
+      const k = keys.get(id);
+      return k ? this.cache.get(k)?.outputs : undefined;
+    };
     const edges = graph.edges.map((e) => [e.from.node, e.to.node] as const);
     const ids = graph.nodes.map((n) => n.id);
-    const unknownTargets = (opts.targets ?? []).filter((t) => !this.keys.has(t));
+    const unknownTargets = (opts.targets ?? []).filter((t) => !keys.has(t));
     if (unknownTargets.length) throw new Error(`unknown node${unknownTargets.length > 1 ? 's' : ''}: ${unknownTargets.join(', ')}`);
     const needed = opts.targets ? ancestorsOf(opts.targets, edges) : new Set(ids);
     const order = (topologicalOrder(ids, edges) ?? ids).filter((id) => needed.has(id));
@@ -158,10 +166,10 @@ export class Engine {
       }
       const node = graph.nodes.find((n) => n.id === id)!;
       const def = this.catalog.get(node.type);
-      const invalid = this.problems.filter((p) => p.severity === 'error' && p.nodeId === id);
+      const invalid = problems.filter((p) => p.severity === 'error' && p.nodeId === id);
       const incoming = graph.edges.filter((e) => e.to.node === id);
       const badUpstream = incoming.map((e) => e.from.node).filter((src) => this.states.get(src)?.status !== 'done');
-      const key = this.keys.get(id);
+      const key = keys.get(id);
       if (!def || invalid.length) {
         const message = !def ? `unknown node type '${node.type}': no such node in this studio` : invalid.map((p) => `${p.path}: ${p.message}`).join('; ');
         this.fail(summary, id, message, 'validate');
@@ -173,7 +181,7 @@ export class Engine {
         continue;
       }
       const inputs: Record<string, unknown> = {};
-      for (const e of incoming) inputs[e.to.port] = this.outputs(e.from.node)?.[e.from.port];
+      for (const e of incoming) inputs[e.to.port] = outputsOf(e.from.node)?.[e.from.port];
       const hit = this.cache.get(key);
       if (hit) {
         this.cache.delete(key);

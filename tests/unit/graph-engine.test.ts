@@ -227,6 +227,28 @@ describe('engine', () => {
     engine.dispose();
   });
 
+  it('a graph edit during a run does not mix the old run with the new graph', async () => {
+    const engine = new Engine(registry);
+    const withLoop = (steps: number) =>
+      graph((g) => {
+        g.nodes.push({ id: 'loop', type: 'test.slow', typeVersion: 1, params: { steps } });
+        g.edges.push({ id: 'l1', from: { node: 'ab', port: 'product' }, to: { node: 'loop', port: 'x' } });
+      });
+    engine.setGraph(withLoop(10));
+    const oldKey = engine.cacheKey('loop');
+    const running = engine.run();
+    await sleep(60);
+    engine.setGraph(withLoop(11));
+    const s = await running;
+    expect(s.failed).toEqual([]);
+    // The edited node has no result yet under its new key; the old result is kept for undo.
+    expect(engine.cacheKey('loop')).not.toBe(oldKey);
+    expect(engine.outputs('loop')).toBeUndefined();
+    engine.setGraph(withLoop(10));
+    expect(engine.outputs('loop')!.y).toBeDefined();
+    engine.dispose();
+  });
+
   it('returns tf.memory().numTensors to its baseline after a run is disposed', async () => {
     const base = tf.memory().numTensors;
     const engine = new Engine(registry);
