@@ -170,7 +170,7 @@ describe('NPHM Studio in chromium', () => {
     await page.getByTestId('autorun').uncheck();
     // A chain of 2048² matmuls: well over ten seconds of work on SwiftShader, stoppable between nodes
     // (the engine) or, inside a long kernel, by restarting the worker (the client).
-    const chain = Array.from({ length: 8 }, (_, i) => `m${i + 1}`);
+    const chain = Array.from({ length: 24 }, (_, i) => `m${i + 1}`);
     const slow = {
       format: 'nphm-studio/graph',
       schemaVersion: 2,
@@ -188,7 +188,7 @@ describe('NPHM Studio in chromium', () => {
       ui: { nodes: {}, comments: [] },
     };
     await page.getByTestId('file-input').setInputFiles({ name: 'slow.graph.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(slow)) });
-    await expect.poll(() => nodes(page).count()).toBe(10);
+    await expect.poll(() => nodes(page).count()).toBe(26);
     // The auto-run of the graph opened first may still be going (shader compilation on a busy machine).
     await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 90_000 }).toBe(true);
     await page.getByTestId('run').click();
