@@ -117,9 +117,11 @@ export class Studio {
 
   /** Starts the worker, fetches the catalog, and opens the first graph (share link, autosave, default). */
   async start(): Promise<void> {
-    // `?backend=wasm` (or webgpu, webgl, cpu) pins the worker's backend, e.g. for comparisons.
+    // `?backend=webgpu` (or auto, webgl, wasm, cpu) pins the worker's backend. The default is wasm
+    // for now: the MonoNPHM field reads its k-NN edge plan synchronously, which the webgpu backend
+    // cannot do in a worker without stalling; `?backend=auto` gives WebGPU → WebGL → wasm → CPU.
     const wanted = new URLSearchParams(location.search).get('backend');
-    const backend = wanted === 'webgpu' || wanted === 'webgl' || wanted === 'wasm' || wanted === 'cpu' ? wanted : 'auto';
+    const backend = wanted === 'auto' || wanted === 'webgpu' || wanted === 'webgl' || wanted === 'wasm' || wanted === 'cpu' ? wanted : 'wasm';
     const client = (this.client = new ComputeClient({
       backend,
       onRestart: (reason) => this.hint(`Compute worker restarted: ${reason}`, 'warn'),
