@@ -166,7 +166,8 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('runs a slow graph and stops it from the toolbar', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    // On the automatic backend choice (WebGPU here), where a kernel can hold the worker.
+    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=test/tensor-smoke&backend=auto' });
     await page.getByTestId('autorun').uncheck();
     // A chain of 2048² matmuls: well over ten seconds of work on SwiftShader, stoppable between nodes
     // (the engine) or, inside a long kernel, by restarting the worker (the client).
@@ -196,7 +197,9 @@ describe('NPHM Studio in chromium', () => {
     // spent while their previews read back: the run as a whole is what gets stopped.
     await expect.poll(() => page.getByTestId('run-status').innerText(), { interval: 50 }).toMatch(/running/);
     await page.waitForTimeout(500);
-    await shot(page, 'running');
+    // The screenshot is for the README; a busy SwiftShader page may not paint in time, which is not
+    // what this test checks.
+    await shot(page, 'running').catch(() => undefined);
     const t0 = Date.now();
     await page.getByTestId('stop').click({ timeout: 5000 });
     await expect.poll(() => page.getByTestId('stop').isDisabled(), { timeout: 10_000, interval: 20 }).toBe(true);
