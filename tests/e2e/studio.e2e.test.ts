@@ -201,7 +201,7 @@ describe('NPHM Studio in chromium', () => {
     // what this test checks.
     await shot(page, 'running').catch(() => undefined);
     const t0 = Date.now();
-    await page.getByTestId('stop').click({ timeout: 5000 });
+    await page.getByTestId('stop').click({ timeout: 15_000 });
     await expect.poll(() => page.getByTestId('stop').isDisabled(), { timeout: 10_000, interval: 20 }).toBe(true);
     const stopMs = Date.now() - t0;
     const inPage = await page.evaluate(() => (window as unknown as { __studio: { studio: { lastStopMs: number } } }).__studio.studio.lastStopMs);
