@@ -190,7 +190,9 @@ describe('NPHM Studio in chromium', () => {
     };
     await page.getByTestId('file-input').setInputFiles({ name: 'slow.graph.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(slow)) });
     await expect.poll(() => nodes(page).count()).toBe(26);
-    // The auto-run of the graph opened first may still be going (shader compilation on a busy machine).
+    // The auto-run of the graph opened first may still be going (shader compilation on a busy
+    // machine): stop it as a user would, then wait for the studio to be idle.
+    if (!(await page.getByTestId('run').isEnabled()) && (await page.getByTestId('stop').isEnabled())) await page.getByTestId('stop').click();
     await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 90_000 }).toBe(true);
     await page.getByTestId('run').click();
     // The random tensors take a while; the matmuls are dispatched lazily on WebGPU, so their time is
