@@ -52,3 +52,15 @@ export function numberFlag(args: ParsedArgs, name: string, fallback: number): nu
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${v}'`);
   return n;
 }
+
+/** An integer flag in [min, max]; `fallback` when absent (required when `fallback` is undefined). */
+export function intFlag(args: ParsedArgs, name: string, fallback: number | undefined, min: number, max: number): number {
+  const v = flag(args, name);
+  if (v === undefined) {
+    if (fallback === undefined) throw new UsageError(`missing --${name}`);
+    return fallback;
+  }
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
+  return n;
+}

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
-import { flag, numberFlag, parseArgs, UsageError } from '../args.ts';
+import { flag, intFlag, numberFlag, parseArgs, UsageError } from '../args.ts';
 
 const usage = `usage:
   nphm fit-eval --model DIR --seed S --heads N [--iterations I] [--resolution R] [--gt-points P] [--json FILE] [--backend wasm|cpu]
@@ -13,17 +13,6 @@ const usage = `usage:
       --iterations I  Adam iterations on the codes (default 300)
       --resolution R  marching-cubes samples per axis (default 112)
       --gt-points P   ground-truth surface points per head (default 20000)`;
-
-function intFlag(args: ReturnType<typeof parseArgs>, name: string, fallback: number | undefined, min: number, max: number): number {
-  const v = flag(args, name);
-  if (v === undefined) {
-    if (fallback === undefined) throw new UsageError(`missing --${name}`);
-    return fallback;
-  }
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
-  return n;
-}
 
 export const command: Command = {
   name: 'fit-eval',

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { encode } from 'fast-png';
 import type { Command } from '../command.ts';
-import { flag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
+import { flag, intFlag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
 import { renderSequence, type FrameTruth } from '../../synth/video.ts';
 import { SEG_NAMES } from '../../synth/neutral.ts';
 import { APPEARANCE_PARAMS, EXPRESSION_PARAMS, IDENTITY_PARAMS } from '../../synth/params.ts';
@@ -22,17 +22,6 @@ const usage = `usage:
 const r5 = (x: number) => Math.round(x * 1e5) / 1e5;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const pad = (i: number) => String(i).padStart(5, '0');
-
-function intFlag(args: ReturnType<typeof parseArgs>, name: string, fallback: number | undefined, min: number, max: number): number {
-  const v = flag(args, name);
-  if (v === undefined) {
-    if (fallback === undefined) throw new UsageError(`missing --${name}`);
-    return fallback;
-  }
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
-  return n;
-}
 
 async function video(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['no-mesh']);
