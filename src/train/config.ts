@@ -44,6 +44,13 @@ export interface OptimConfig {
   /** Step after which λ_corresp is ×0.25 (the original: epoch 750). */
   correspDecayStep: number;
   maxNorm: number;
+  /**
+   * Keep z_exp of neutral scans at exactly 0 (they never move), so z_exp = 0 *is* the neutral
+   * expression and, with loss_reg_zero, the deformation at z_exp = 0 is the identity. Without it the
+   * neutral codes drift and the canonical space need not be the neutral face: posed anchors at
+   * z_exp = 0 then miss the face, and tracking's landmark loss pulls the pose the wrong way.
+   */
+  pinNeutralExpression: boolean;
 }
 
 export interface TrainConfig {
@@ -80,6 +87,13 @@ function numberAt(o: Record<string, unknown>, key: string, path: string, opts: {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${path}.${key}`.replace(/^\./, ''), `must be a number, got ${JSON.stringify(v)}`);
   if (opts.int && !Number.isInteger(v)) fail(`${path}.${key}`.replace(/^\./, ''), `must be an integer, got ${v}`);
   if (opts.min !== undefined && v < opts.min) fail(`${path}.${key}`.replace(/^\./, ''), `must be ≥ ${opts.min}, got ${v}`);
+  return v;
+}
+
+function booleanAt(o: Record<string, unknown>, key: string, path: string, fallback: boolean): boolean {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') fail(`${path}.${key}`, `must be true or false, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -132,6 +146,7 @@ export function validateTrainConfig(raw: unknown): TrainConfig {
       decaySteps: decay as number[],
       correspDecayStep: numberAt(o, 'correspDecayStep', 'optim', { int: true, min: 0 }),
       maxNorm: numberAt(o, 'maxNorm', 'optim', { min: 0 }),
+      pinNeutralExpression: booleanAt(o, 'pinNeutralExpression', 'optim', false),
     },
     ...(Array.isArray(r.notes) ? { notes: r.notes.map(String) } : {}),
   };

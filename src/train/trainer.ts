@@ -325,6 +325,8 @@ export class Trainer {
       scanRows[sb.scan.scan] = 1;
       if (sb.correspPosed.length) scanRows[sb.neutralScan] = 1;
     }
+    // Pinned neutral codes start at 0 and never move (max-norm projection keeps 0 at 0).
+    if (o.pinNeutralExpression) for (const sb of batch) scanRows[sb.neutralScan] = 0;
     tf.tidy(() => {
       const t = step + 1;
       const bc1 = 1 - Math.pow(BETA1, t);

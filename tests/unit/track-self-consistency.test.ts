@@ -19,9 +19,11 @@ import { projectToPixels } from '../../src/track/projection.ts';
 import { trackStage1, TrackingCancelled, type LandmarkPairs, type TrackingFrame, type TrackProgress } from '../../src/track/tracker.ts';
 import { loadFixtureModel, readFixtureJson } from './helpers/fixture-model.ts';
 
-// 0.02 model units (the pose bound) is ≈ 1.1 px at this size and focal length: smaller images
-// cannot resolve the bound at all.
-const SIZE = 64;
+// The cheap preset's tracking size (maxImageSide 96). Depth is seen only through the head's image
+// size: 0.02 model units of depth change it by 0.8 % (≈ 0.3 px at the silhouette here), so at 64 px
+// the depth error ended at 0.030; at 96 px (same rays and iterations per step) it ends at
+// 0.004–0.009 over seeds 3, 5 and 11.
+const SIZE = 96;
 let model: NphmModel;
 const pairs = readFixtureJson<LandmarkPairs>('landmark_pairs.json');
 
@@ -102,11 +104,9 @@ describe('tracking (stage 1, cheap preset) on frames rendered from the fixture m
     console.log(`self-consistency (in-plane ${inPlaneErr.toFixed(4)}): foreground L1 ${first.toFixed(3)} → ${last.toFixed(3)} (${((1 - last / first) * 100).toFixed(1)}% lower), rotation error ${rotErr.toFixed(2)}°, translation error ${transErr.toFixed(4)} (${Array.from(state.frames[0]!.trans).map((t, i) => (t - TRUE_POSE.trans[i]!).toFixed(4)).join(', ')}) over ${log.length} iterations`);
     expect(last).toBeLessThan(0.2 * first);
     expect(rotErr).toBeLessThan(2);
-    // In the image plane the pose is observed directly: the issue's bound (0.02 units = 5 mm).
-    expect(inPlaneErr).toBeLessThan(0.02);
-    // Depth trades against head size (z_geo is free, one view, fixed focal length): the classic
-    // monocular scale ambiguity, so a looser bound (12.5 mm).
-    expect(Math.abs(dt[2]!)).toBeLessThan(0.05);
+    // 5 mm-equivalent (0.02 model units) in 3D, depth included.
+    expect(transErr).toBeLessThan(0.02);
+    expect(inPlaneErr).toBeLessThan(0.01);
     expect(tensorsAfter).toBe(tensors0);
   }, 600_000);
 
