@@ -59,17 +59,26 @@ export async function main(argv: string[]): Promise<void> {
     const R = preset.raysPerIteration, K = preset.nCoarse, M = preset.nImportance;
     const coarsePts = tf.randomUniform([R * K, 3], -0.4, 0.4, 'float32', 1) as tf.Tensor2D;
     const finePts = tf.randomUniform([R * M, 3], -0.4, 0.4, 'float32', 2) as tf.Tensor2D;
+    console.log(`${name}: timing the coarse pass …`);
     const coarse = await timeIt(reps, () => withCodes(model, codes, async (cond) => {
       const s = tf.tidy(() => model.field(coarsePts, cond, { rgb: false }).sdf);
       await s.data();
       s.dispose();
     }));
+    // In the ray chunks the tracker uses (the paper model's tape does not fit wasm's 4 GB at once).
+    const finePerChunk = (preset.rayChunk ?? R) * M;
     const fine = await timeIt(reps, () => withCodes(model, codes, async (cond) => {
-      const r = model.fieldWithNormals(finePts, cond, { rgb: true });
-      await r.normals.data();
-      tf.dispose([r.sdf, r.normals, r.queries, ...(r.rgb ? [r.rgb] : [])]);
+      for (let at = 0; at < R * M; at += finePerChunk) {
+        const n = Math.min(finePerChunk, R * M - at);
+        const pts = tf.slice(finePts, [at, 0], [n, 3]);
+        const r = model.fieldWithNormals(pts, cond, { rgb: true });
+        await r.normals.data();
+        tf.dispose([pts, r.sdf, r.normals, r.queries, ...(r.rgb ? [r.rgb] : [])]);
+      }
     }));
+    console.log(`${name}: timing the anchor inversion …`);
     const anchors = await timeIt(reps, async () => void (await withCodes(model, codes, (cond) => model.solveAnchors(cond))));
+    console.log(`${name}: timing ${reps + 1} tracking iterations …`);
     let last = 0;
     const stamps: number[] = [];
     const onProgress = (_p: TrackProgress) => {

@@ -5,10 +5,15 @@
  * 250 mm). Like a depth sensor, only ground-truth points facing the camera are used (view·normal >
  * 0.2); unlike the original, no ICP alignment is applied, so pose errors count too.
  */
+import { readFileSync } from 'node:fs';
 import * as THREE from 'three';
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js';
 import { cameraCenter, type Camera } from '../render/camera.ts';
-import { reconstructionMetrics, type ReconMetrics } from '../train/metrics.ts';
+import { reconstructionMetrics, type ReconMetrics } from '../render/recon-metrics.ts';
+import type { Engine } from '../graph/engine.ts';
+import type { CodeSequenceValue, ModelValue, VideoValue } from '../nodes/nphm/values.ts';
+import { meshCodes } from '../track/state-render.ts';
+import { PUBLIC_DIR } from './assets-node.ts';
 
 export const MM_PER_UNIT = 250;
 
@@ -71,4 +76,38 @@ export function meanAccuracy(rows: FrameAccuracy[]): FrameAccuracy {
     recall: { '1mm': avg((r) => r.recall['1mm']), '2.5mm': avg((r) => r.recall['2.5mm']), '5mm': avg((r) => r.recall['5mm']) },
     points: avg((r) => r.points),
   };
+}
+
+export interface TrackingRunAccuracy {
+  /** The tracked meshes, per frame and their mean. */
+  tracked: FrameAccuracy[];
+  trackedMean: FrameAccuracy;
+  /** The zero-code start (the mean head at the identity pose) against the same ground truth. */
+  start: FrameAccuracy[];
+  startMean: FrameAccuracy;
+}
+
+/**
+ * Accuracy of a finished tracking graph run (the example graph's node ids: `video`, `optimizer`,
+ * `model`, and `meshes` exporting world-space PLY meshes of every frame) against the sample's
+ * ground-truth meshes, and of the zero-code start against the same meshes.
+ */
+export async function trackingRunAccuracy(engine: Engine, ids = { video: 'video', optimizer: 'optimizer', model: 'model', meshes: 'meshes' }): Promise<TrackingRunAccuracy> {
+  const video = engine.outputs(ids.video)?.video as VideoValue | undefined;
+  const seq = engine.outputs(ids.optimizer)?.sequence as CodeSequenceValue | undefined;
+  const model = engine.outputs(ids.model)?.model as ModelValue | undefined;
+  if (!video || !seq || !model) throw new Error('tracking accuracy: the run has no video, sequence or model output');
+  if (!video.truth) throw new Error('tracking accuracy: the video has no ground-truth meshes (only synthetic sequences do)');
+  const meshes = engine.artifacts(ids.meshes).map((a) => parsePly(a.data as Uint8Array));
+  if (meshes.length !== video.frames.length) throw new Error(`tracking accuracy: ${meshes.length} meshes for ${video.frames.length} frames`);
+  const zero = { zGeo: new Float32Array(seq.zGeo.length), zApp: new Float32Array(seq.zApp.length), zExp: new Float32Array(seq.frames[0]!.zExp.length) };
+  const mean = await meshCodes(model.model, zero, { resolution: 64, colors: false, normals: 'none' });
+  const tracked: FrameAccuracy[] = [];
+  const start: FrameAccuracy[] = [];
+  for (const i of video.frameIndex.keys()) {
+    const gt = parsePly(new Uint8Array(readFileSync(`${PUBLIC_DIR}${video.truth.meshUris[i]!}`)));
+    tracked.push(frameAccuracy(meshes[i]!, gt, video.truth.cameras[i]!));
+    start.push(frameAccuracy(mean, gt, video.truth.cameras[i]!));
+  }
+  return { tracked, trackedMean: meanAccuracy(tracked), start, startMean: meanAccuracy(start) };
 }

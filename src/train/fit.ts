@@ -12,7 +12,7 @@ import { disposeConditioning } from '../nphm/conditioning.ts';
 import { meshSdf, sdfGrid, REFERENCE_BOX } from '../render/mesh.ts';
 import type { TriangleMesh } from '../render/marching-cubes.ts';
 import { Rng, isFaceLabel, sampleNearSurface, sampleSpace, sampleSurface, type ProceduralHead } from '../synth/index.ts';
-import { reconstructionMetrics, type ReconMetrics } from './metrics.ts';
+import { reconstructionMetrics, type ReconMetrics } from '../render/recon-metrics.ts';
 
 /** 1 model unit = 250 mm (FLAME × 4). */
 export const MM = 1 / 250;
