@@ -3,12 +3,14 @@
  * of one optimiser step for the `paper` and `cheap` presets, and its split into the coarse pass
  * (SDF without gradients), the fine pass (SDF, colour and normals on the tape), the anchor
  * inversion (Broyden) and the backward pass (the rest of the step). Random weights of the paper-
- * size model by default (`--config small` for the fixture's small sizes).
- * Run: `nphm bench track [--backend wasm] [--reps 3] [--presets paper,cheap] [--config paper|small]`.
+ * size model by default (`--config small` for the fixture's small sizes, `--config default` for the
+ * shipped default model's sizes).
+ * Run: `nphm bench track [--backend wasm] [--reps 3] [--presets paper,cheap] [--config paper|small|default]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
-import { PAPER_CONFIG, type NphmConfig } from '../src/nphm/config.ts';
+import { readFileSync } from 'node:fs';
+import { PAPER_CONFIG, validateConfig, type NphmConfig } from '../src/nphm/config.ts';
 import { buildModel, randomStateDicts } from '../src/nphm/state-dict.ts';
 import { MEAN_ANCHORS_65 } from '../src/nphm/mean-anchors.ts';
 import { invertRigid, lookAtOpenGL, makeCamera } from '../src/render/camera.ts';
@@ -39,7 +41,13 @@ export async function main(argv: string[]): Promise<void> {
   const backend = await initNodeTf(parseBackend(arg('backend', 'wasm')));
   const reps = Number(arg('reps', '3'));
   const cfgName = arg('config', 'paper');
-  const cfg = cfgName === 'small' ? SMALL : PAPER_CONFIG;
+  const configs: Record<string, () => NphmConfig> = {
+    paper: () => PAPER_CONFIG,
+    small: () => SMALL,
+    default: () => validateConfig(JSON.parse(readFileSync(new URL('../public/models/default/model.json', import.meta.url), 'utf8')).config),
+  };
+  if (!configs[cfgName]) throw new Error(`--config: one of ${Object.keys(configs).join(', ')}`);
+  const cfg = configs[cfgName]!();
   const model = buildModel(cfg, randomStateDicts(cfg, 7), MEAN_ANCHORS_65);
   const W = 96;
   const camera = makeCamera(W, W, [[2 * W, 0, (W - 1) / 2], [0, 2 * W, (W - 1) / 2], [0, 0, 1]], invertRigid(lookAtOpenGL([0, 0, 2.6], [0, 0, 0], [0, 1, 0])), 'opengl');

@@ -3,8 +3,9 @@
  * optimiser node (stage 1 + stage 2 on wasm), the time of the whole graph, and the accuracy reached
  * against the ground-truth meshes (Chamfer-L1, normal consistency, recall at 1 / 2.5 / 5 mm-
  * equivalent), next to the zero-code start measured in the same run.
- * Run: `nphm bench tracking-graph [--presets quick,full] [--frames N] [--backend wasm|cpu|webgpu]`
- * (`--frames N` tracks the first N frames only: the full preset over all 24 frames takes hours).
+ * Run: `nphm bench tracking-graph [--presets quick,full] [--frames N] [--model URI] [--backend wasm|cpu|webgpu]`
+ * (`--frames N` tracks the first N frames only: the full preset over all 24 frames takes hours;
+ * `--model models/x/model.json` swaps the HeadModel's studio weights, relative to public/).
  */
 import { fileURLToPath } from 'node:url';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -17,10 +18,10 @@ const GRAPH = fileURLToPath(new URL('../graphs/tracking.graph.json', import.meta
 const row = (a: FrameAccuracy) =>
   `Chamfer-L1 ${a.chamferL1mm.toFixed(2)} mm, NC ${a.normalConsistency.toFixed(3)}, recall@1/2.5/5mm ${a.recall['1mm'].toFixed(3)}/${a.recall['2.5mm'].toFixed(3)}/${a.recall['5mm'].toFixed(3)}`;
 
-export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; backend?: string } = {}): Promise<void> {
+export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; model?: string; backend?: string } = {}): Promise<void> {
   const backend = await initNodeTf(parseBackend(opts.backend ?? 'wasm'));
   for (const preset of (opts.presets ?? 'quick').split(',')) {
-    const sets = opts.frames ? [`video.end=${opts.frames - 1}`] : [];
+    const sets = [...(opts.frames ? [`video.end=${opts.frames - 1}`] : []), ...(opts.model ? [`model.uri=${opts.model}`] : [])];
     const nodeMs = new Map<string, number>();
     const onEvent = (e: EngineEvent) => {
       if (e.type === 'state' && e.state.status === 'done' && e.state.ms !== undefined) nodeMs.set(e.nodeId, e.state.ms);

@@ -11,6 +11,8 @@
  * - Per-frame rows (expression, pose) use dense Adam instead of SparseAdam: rows without a
  *   gradient still move by their momentum. In stage 2 every row gets a gradient from the
  *   smoothness terms anyway.
+ * - The original starts from a FLAME tracker's poses; here the first frame starts at the identity
+ *   or (`poseInit: 'landmarks'`) at the pose fitted to its landmarks (pose-init.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cameraRays } from '../render/rays.ts';
@@ -25,6 +27,7 @@ import { GroupedAdam, type ParamGroup } from './optimizer.ts';
 import { landmarkWeight, motionMultiplier, neusVariance, type LearningRates, type LossWeights, type TrackingPreset } from './presets.ts';
 import { sampleRayPixels, seededRandom } from './ray-sampling.ts';
 import { modelRenderField } from '../render/model-field.ts';
+import { poseFromLandmarks } from './pose-init.ts';
 
 /** One video frame prepared for tracking. */
 export interface TrackingFrame {
@@ -78,8 +81,13 @@ export interface TrackOptions {
   seed?: number;
   /** Apply the original tracker's hand-made anchor y-shifts (default true). */
   anchorYShifts?: boolean;
-  /** Initial pose per frame (e.g. from a landmark PnP); identity when absent. */
+  /** Initial pose per frame (e.g. from a face tracker); identity when absent. */
   initialPose?: { rot: ArrayLike<number>; trans: ArrayLike<number> }[];
+  /**
+   * Without `initialPose`: start the first frame at the identity pose (default) or at the pose
+   * that best projects the mean head's anchors onto its landmarks (pose-init.ts).
+   */
+  poseInit?: 'identity' | 'landmarks';
   /** Overrides the preset's iteration counts (tests, quick previews). */
   iterations?: { first?: number; later?: number; stage2?: number };
 }
@@ -375,6 +383,11 @@ export async function trackStage1(model: NphmModel, frames: readonly TrackingFra
   const motion = landmarkMotion(frames);
   const meanMotion = motion.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, motion.length - 1);
   const scale = p.firstFrameIterations / 251;
+  if (o.poseInit === 'landmarks' && !o.initialPose?.[0] && frames.length) {
+    const f0 = state.frames[0]!;
+    const init = await poseFromLandmarks(model, { zGeo: state.zGeo, zApp: state.zApp, zExp: f0.zExp }, frames[0]!.landmarks, frames[0]!.camera, o.pairs.pairs, { start: f0 });
+    if (init) state.frames[0] = { ...f0, rot: Float32Array.from(init.rot), trans: Float32Array.from(init.trans) };
+  }
   for (let f = 0; f < frames.length; f++) {
     const first = f === 0;
     if (!first) state.frames[f] = { ...state.frames[f - 1]!, zExp: state.frames[f - 1]!.zExp.slice() };

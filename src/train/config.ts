@@ -51,6 +51,8 @@ export interface OptimConfig {
    * z_exp = 0 then miss the face, and tracking's landmark loss pulls the pose the wrong way.
    */
   pinNeutralExpression: boolean;
+  /** Start the deformation MLP's output layer at zero (identity deformation for every code). */
+  initDeformationAtIdentity: boolean;
 }
 
 export interface TrainConfig {
@@ -147,6 +149,7 @@ export function validateTrainConfig(raw: unknown): TrainConfig {
       correspDecayStep: numberAt(o, 'correspDecayStep', 'optim', { int: true, min: 0 }),
       maxNorm: numberAt(o, 'maxNorm', 'optim', { min: 0 }),
       pinNeutralExpression: booleanAt(o, 'pinNeutralExpression', 'optim', false),
+      initDeformationAtIdentity: booleanAt(o, 'initDeformationAtIdentity', 'optim', false),
     },
     ...(Array.isArray(r.notes) ? { notes: r.notes.map(String) } : {}),
   };

@@ -46,9 +46,18 @@ export function fromStateDicts(cfg: NphmConfig, sds: DecoderStateDicts): Trainab
   return { config: cfg, vars };
 }
 
-/** PyTorch default Linear initialisation (uniform ±1/√fan_in), deterministic for `seed`. */
-export function initNets(cfg: NphmConfig, seed: number): TrainableNets {
-  return fromStateDicts(cfg, randomStateDicts(cfg, seed));
+/**
+ * PyTorch default Linear initialisation (uniform ±1/√fan_in), deterministic for `seed`. With
+ * `deformationAtIdentity` the deformation MLP's output layer starts at zero, so every code starts
+ * with the identity deformation (a default-initialised output layer starts at ≈ 0.1 units, and a
+ * short training run never removes that offset from the neutral face).
+ */
+export function initNets(cfg: NphmConfig, seed: number, opts: { deformationAtIdentity?: boolean } = {}): TrainableNets {
+  const sds = randomStateDicts(cfg, seed);
+  if (opts.deformationAtIdentity) {
+    for (const part of ['weight', 'bias']) sds.exDecoder.get(`defDeepSDF.lin${cfg.decoder.ex.nlayers}.${part}`)!.data.fill(0);
+  }
+  return fromStateDicts(cfg, sds);
 }
 
 /** The current values as original state dicts ([out, in] weights). */

@@ -100,7 +100,7 @@ export class Trainer {
     if (data.identities !== cfg.data.identities || data.expressionsPerIdentity !== cfg.data.expressionsPerIdentity) {
       throw new Error(`train: data set has ${data.identities}×${data.expressionsPerIdentity} scans, config expects ${cfg.data.identities}×${cfg.data.expressionsPerIdentity}`);
     }
-    this.nets = initNets(cfg.model, cfg.seed + 1);
+    this.nets = initNets(cfg.model, cfg.seed + 1, { deformationAtIdentity: cfg.optim.initDeformationAtIdentity });
     const nScans = data.scans.length;
     this.zGeo = tf.variable(tf.zeros([data.identities, this.sizes.zGeoDim]), true);
     this.zApp = tf.variable(tf.zeros([data.identities, this.sizes.zAppDim]), true);

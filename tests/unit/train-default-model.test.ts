@@ -16,6 +16,7 @@ import { buildModel } from '../../src/nphm/state-dict.ts';
 import { MEAN_ANCHORS_65 } from '../../src/nphm/mean-anchors.ts';
 import type { NphmModel } from '../../src/nphm/model.ts';
 import { meshStats, REFERENCE_BOX } from '../../src/render/mesh.ts';
+import { withCodes } from '../../src/track/state-render.ts';
 import { ProceduralHead, sampleSurface } from '../../src/synth/index.ts';
 import { heldOutHead } from '../../src/train/dataset.ts';
 import { DEFAULT_FIT, MM, fitCodes, fitSamples, groundTruth, meshCodes, metricsOf, type LatentStats } from '../../src/train/fit.ts';
@@ -119,6 +120,24 @@ describe('default model', () => {
     expect(bm.max[2]).toBeLessThan(REFERENCE_BOX.max[2] - h);
     expect(bm.min[0]).toBeGreaterThan(REFERENCE_BOX.min[0] + h);
     expect(bm.max[0]).toBeLessThan(REFERENCE_BOX.max[0] - h);
+  }, 60_000);
+
+  it('its zero expression code is the neutral face: the deformation there is (almost) the identity', async () => {
+    // Tracking, expression transfer and the landmark loss take z_exp = 0 as the neutral face whose
+    // posed anchors are the canonical ones; the first shipped model broke this (mean 32 mm).
+    const codes = { zGeo: Float32Array.from(stats.geo.mean), zApp: Float32Array.from(stats.app.mean), zExp: new Float32Array(model.sizes.zExpDim) };
+    const sol = await withCodes(model, codes, (cond) => model.solveAnchors(cond));
+    const n = sol.points.length / 3;
+    let sum = 0, max = 0;
+    for (let a = 0; a < n; a++) {
+      const d = Math.hypot(...[0, 1, 2].map((k) => sol.points[3 * a + k]! - sol.targets[3 * a + k]!));
+      sum += d;
+      max = Math.max(max, d);
+    }
+    console.log(`posed vs canonical anchors at z_exp = 0: mean ${((sum / n) / MM).toFixed(2)} mm, max ${(max / MM).toFixed(2)} mm`);
+    expect(sol.valid.every(Boolean)).toBe(true);
+    expect(sum / n).toBeLessThan(2 * MM);
+    expect(max).toBeLessThan(5 * MM);
   }, 60_000);
 
   it('fits 2 held-out heads within a loose bound', async () => {

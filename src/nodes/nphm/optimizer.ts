@@ -26,6 +26,7 @@ export const optimizerNode = defineNode({
     stage2Iterations: { type: 'number', default: 0, integer: true, min: 0, max: 1000000, description: 'stage-2 iterations (0: preset)' },
     rays: { type: 'number', default: 0, integer: true, min: 0, max: 100000, description: 'rays per iteration (0: preset)' },
     seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 31 - 1, description: 'seed of the ray sampling' },
+    poseInit: { type: 'enum', default: 'landmarks', options: ['landmarks', 'identity'], description: 'first frame\'s starting pose: fitted to its landmarks (the original starts from a face tracker\'s pose), or the identity' },
     anchorYShifts: { type: 'boolean', default: false, description: 'the original tracker\'s anchor y-shifts (tuned for its PIPNet landmarks)' },
   },
   run: async (inputs, p, ctx) => {
@@ -59,7 +60,7 @@ export const optimizerNode = defineNode({
       ...((p.laterIterations as number) > 0 ? { later: p.laterIterations as number } : {}),
       ...((p.stage2Iterations as number) > 0 ? { stage2: p.stage2Iterations as number } : {}),
     };
-    const opts = { preset, pairs: LANDMARK_PAIRS as LandmarkPairs, signal: ctx.signal, onProgress, seed: p.seed as number, anchorYShifts: p.anchorYShifts as boolean, iterations };
+    const opts = { preset, pairs: LANDMARK_PAIRS as LandmarkPairs, signal: ctx.signal, onProgress, seed: p.seed as number, anchorYShifts: p.anchorYShifts as boolean, poseInit: p.poseInit as 'landmarks' | 'identity', iterations };
     try {
       let state = await trackStage1(m.model, frames, opts);
       if (twoStages) state = await trackStage2(m.model, frames, state, opts);
