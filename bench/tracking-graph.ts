@@ -37,6 +37,7 @@ export async function runTrackingGraphBench(opts: { presets?: string; frames?: n
     console.log(`  optimiser ${opt.toFixed(1)} s = ${(opt / frames).toFixed(1)} s/frame; meshes ${((nodeMs.get('meshes') ?? NaN) / 1000).toFixed(1)} s; overlays ${((nodeMs.get('overlay') ?? NaN) / 1000).toFixed(1)} s; whole graph ${wall.toFixed(1)} s`);
     console.log(`  tracked:          ${row(acc.trackedMean)}`);
     console.log(`  zero-code start:  ${row(acc.startMean)}`);
+    console.log(`  mean head at the true pose: ${row(acc.truePoseMean)}`);
     console.log(`  per frame Chamfer-L1 (mm): ${acc.tracked.map((a) => a.chamferL1mm.toFixed(1)).join(' ')}`);
     engine.dispose();
   }

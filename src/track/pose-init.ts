@@ -10,6 +10,7 @@
  * is dominated by the face outline and lands at yaw 0.287.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as THREE from 'three';
 import type { NphmModel } from '../nphm/model.ts';
 import type { Camera } from '../render/camera.ts';
 import { projectToPixels } from './projection.ts';
@@ -70,4 +71,56 @@ export async function poseFromLandmarks(
     slow.dispose();
     tf.dispose([rot, trans, anchors, target]);
   }
+}
+
+export interface RigidPose {
+  rot: ArrayLike<number>;
+  trans: ArrayLike<number>;
+}
+
+function toMatrix(p: RigidPose): THREE.Matrix4 {
+  const w = new THREE.Vector3(p.rot[0], p.rot[1], p.rot[2]);
+  const angle = w.length();
+  const m = angle > 0 ? new THREE.Matrix4().makeRotationAxis(w.divideScalar(angle), angle) : new THREE.Matrix4();
+  return m.setPosition(p.trans[0]!, p.trans[1]!, p.trans[2]!);
+}
+
+function fromMatrix(m: THREE.Matrix4): { rot: number[]; trans: number[] } {
+  const t = new THREE.Vector3(), q = new THREE.Quaternion(), s = new THREE.Vector3();
+  m.decompose(t, q, s);
+  if (q.w < 0) q.set(-q.x, -q.y, -q.z, -q.w);
+  const sinHalf = Math.hypot(q.x, q.y, q.z);
+  const angle = 2 * Math.atan2(sinHalf, q.w);
+  const k = sinHalf > 1e-12 ? angle / sinHalf : 2;
+  return { rot: [q.x * k, q.y * k, q.z * k], trans: [t.x, t.y, t.z] };
+}
+
+/** a ∘ b for poses p ↦ R·p + t (b first). */
+export function composePoses(a: RigidPose, b: RigidPose): { rot: number[]; trans: number[] } {
+  return fromMatrix(toMatrix(a).multiply(toMatrix(b)));
+}
+
+export function invertPose(a: RigidPose): { rot: number[]; trans: number[] } {
+  return fromMatrix(toMatrix(a).invert());
+}
+
+/**
+ * Starting pose of a later frame: the previous frame's tracked pose moved by the landmark-fitted
+ * motion between the two frames, tracked_{f−1} ∘ fit_{f−1}⁻¹ ∘ fit_f. The fits share the codes, so
+ * their common error (the mean head's anchors are not the subject's: a few degrees of pitch on the
+ * sample) cancels instead of being re-applied at every frame.
+ */
+export async function poseFromLandmarkMotion(
+  model: NphmModel,
+  codes: Codes,
+  previous: { landmarks: Float32Array; pose: RigidPose },
+  current: { landmarks: Float32Array },
+  camera: Camera,
+  pairs: readonly (readonly [number, number] | number[])[],
+): Promise<{ rot: number[]; trans: number[] } | null> {
+  const before = await poseFromLandmarks(model, codes, previous.landmarks, camera, pairs, { start: previous.pose });
+  if (!before) return null;
+  const after = await poseFromLandmarks(model, codes, current.landmarks, camera, pairs, { start: before });
+  if (!after) return null;
+  return composePoses(previous.pose, composePoses(invertPose(before), after));
 }

@@ -11,8 +11,10 @@
  * - Per-frame rows (expression, pose) use dense Adam instead of SparseAdam: rows without a
  *   gradient still move by their momentum. In stage 2 every row gets a gradient from the
  *   smoothness terms anyway.
- * - The original starts from a FLAME tracker's poses; here the first frame starts at the identity
- *   or (`poseInit: 'landmarks'`) at the pose fitted to its landmarks (pose-init.ts).
+ * - The original starts from a FLAME tracker's poses; here every frame starts at the identity /
+ *   the previous frame's pose, or (`poseInit: 'landmarks'`): the first frame at the pose fitted
+ *   to its landmarks, later frames at the previous pose moved by the landmark-fitted motion
+ *   (pose-init.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cameraRays } from '../render/rays.ts';
@@ -27,7 +29,7 @@ import { GroupedAdam, type ParamGroup } from './optimizer.ts';
 import { landmarkWeight, motionMultiplier, neusVariance, type LearningRates, type LossWeights, type TrackingPreset } from './presets.ts';
 import { sampleRayPixels, seededRandom } from './ray-sampling.ts';
 import { modelRenderField } from '../render/model-field.ts';
-import { poseFromLandmarks } from './pose-init.ts';
+import { poseFromLandmarkMotion, poseFromLandmarks } from './pose-init.ts';
 
 /** One video frame prepared for tracking. */
 export interface TrackingFrame {
@@ -84,8 +86,8 @@ export interface TrackOptions {
   /** Initial pose per frame (e.g. from a face tracker); identity when absent. */
   initialPose?: { rot: ArrayLike<number>; trans: ArrayLike<number> }[];
   /**
-   * Without `initialPose`: start the first frame at the identity pose (default) or at the pose
-   * that best projects the mean head's anchors onto its landmarks (pose-init.ts).
+   * Without `initialPose`: start each frame at the identity / previous frame's pose (default), or
+   * at the pose that best projects the current head's anchors onto its landmarks (pose-init.ts).
    */
   poseInit?: 'identity' | 'landmarks';
   /** Overrides the preset's iteration counts (tests, quick previews). */
@@ -383,14 +385,18 @@ export async function trackStage1(model: NphmModel, frames: readonly TrackingFra
   const motion = landmarkMotion(frames);
   const meanMotion = motion.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, motion.length - 1);
   const scale = p.firstFrameIterations / 251;
-  if (o.poseInit === 'landmarks' && !o.initialPose?.[0] && frames.length) {
-    const f0 = state.frames[0]!;
-    const init = await poseFromLandmarks(model, { zGeo: state.zGeo, zApp: state.zApp, zExp: f0.zExp }, frames[0]!.landmarks, frames[0]!.camera, o.pairs.pairs, { start: f0 });
-    if (init) state.frames[0] = { ...f0, rot: Float32Array.from(init.rot), trans: Float32Array.from(init.trans) };
-  }
   for (let f = 0; f < frames.length; f++) {
     const first = f === 0;
     if (!first) state.frames[f] = { ...state.frames[f - 1]!, zExp: state.frames[f - 1]!.zExp.slice() };
+    if (o.poseInit === 'landmarks' && !o.initialPose?.[f]) {
+      // Later frames' few, slow iterations cannot follow a fast turn from the warm start alone.
+      const cur = state.frames[f]!;
+      const codes = { zGeo: state.zGeo, zApp: state.zApp, zExp: cur.zExp };
+      const init = first
+        ? await poseFromLandmarks(model, codes, frames[f]!.landmarks, frames[f]!.camera, o.pairs.pairs, { start: cur })
+        : await poseFromLandmarkMotion(model, codes, { landmarks: frames[f - 1]!.landmarks, pose: cur }, frames[f]!, frames[f]!.camera, o.pairs.pairs);
+      if (init) state.frames[f] = { ...cur, rot: Float32Array.from(init.rot), trans: Float32Array.from(init.trans) };
+    }
     const mult = first ? 1 : motionMultiplier(p, motion[f]!, meanMotion);
     const iterations = first ? (o.iterations?.first ?? p.firstFrameIterations) : (o.iterations?.later ?? Math.max(1, Math.round(p.firstFrameIterations * mult)));
     const params = new Params(state, [f]);

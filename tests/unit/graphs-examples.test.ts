@@ -44,10 +44,19 @@ describe('graphs/tracking.graph.json (quick)', () => {
     expect(engine.artifacts('overlay').map((a) => a.name)).toEqual(video.frameIndex.map((_, i) => `overlay-${String(i).padStart(4, '0')}.png`));
     expect(engine.artifacts('codes')[0]!.name).toBe('tracking.codes.json');
 
+    // Accuracy against the ground-truth meshes (visible points, no ICP: pose errors count), next
+    // to the zero-code start and to the mean head placed at the true pose.
     const acc = await trackingRunAccuracy(engine);
-    const t = acc.trackedMean, s = acc.startMean;
-    console.log(`tracking quick: objective ${head.toFixed(1)} → ${tail.toFixed(1)}; Chamfer-L1 ${t.chamferL1mm.toFixed(2)} mm (zero-code start ${s.chamferL1mm.toFixed(2)} mm), NC ${t.normalConsistency.toFixed(3)} (${s.normalConsistency.toFixed(3)}), recall@2.5mm ${t.recall['2.5mm'].toFixed(3)} (${s.recall['2.5mm'].toFixed(3)})`);
-    expect(Number.isFinite(t.chamferL1mm)).toBe(true);
+    const t = acc.trackedMean, s = acc.startMean, p = acc.truePoseMean;
+    console.log(`tracking quick: objective ${head.toFixed(1)} → ${tail.toFixed(1)}; Chamfer-L1 ${t.chamferL1mm.toFixed(2)} mm (zero-code start ${s.chamferL1mm.toFixed(2)} mm, mean head at the true pose ${p.chamferL1mm.toFixed(2)} mm), NC ${t.normalConsistency.toFixed(3)} (${s.normalConsistency.toFixed(3)}), recall@2.5mm ${t.recall['2.5mm'].toFixed(3)} (${s.recall['2.5mm'].toFixed(3)})`);
+    // A wide margin over the start (measured: 16.2 against 35.0 mm) ...
+    expect(t.chamferL1mm).toBeLessThan(0.6 * s.chamferL1mm);
+    expect(t.recall['2.5mm']).toBeGreaterThan(2 * s.recall['2.5mm']);
+    // ... and a bound from the data: within 15 % of what the right pose alone gives the mean head
+    // (measured 16.2 mm). The rest of the distance is identity: four 64-px frames and the paper's
+    // latent regularisers keep z_geo near the mean.
+    expect(t.chamferL1mm).toBeLessThan(1.15 * p.chamferL1mm);
+    for (const f of acc.tracked) expect(f.chamferL1mm).toBeLessThan(0.7 * s.chamferL1mm);
     engine.dispose();
   }, 1_200_000);
 });

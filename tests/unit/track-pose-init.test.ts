@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeTf } from '../../src/cli/tf-node.ts';
 import { makeCamera } from '../../src/render/camera.ts';
 import type { NphmModel } from '../../src/nphm/model.ts';
-import { poseFromLandmarks } from '../../src/track/pose-init.ts';
+import { composePoses, invertPose, poseFromLandmarks } from '../../src/track/pose-init.ts';
+import { so3ExpNumbers } from '../../src/render/pose.ts';
 import { projectToPixels } from '../../src/track/projection.ts';
 import { LANDMARK_PAIRS } from '../../src/track/landmark-pairs.ts';
 import { withCodes } from '../../src/track/state-render.ts';
@@ -57,4 +58,23 @@ describe('poseFromLandmarks', () => {
     for (const [, l] of LANDMARK_PAIRS.pairs.slice(0, 5)) few.set([lm[2 * l]!, lm[2 * l + 1]!], 2 * l);
     expect(await poseFromLandmarks(model, zeros(), few, camera, LANDMARK_PAIRS.pairs)).toBeNull();
   }, 60_000);
+});
+
+describe('pose algebra', () => {
+  const a = { rot: [0.3, -0.2, 0.1], trans: [0.05, -0.02, 0.1] };
+  const b = { rot: [-0.1, 0.4, 0.25], trans: [-0.03, 0.06, 0.01] };
+  const apply = (p: { rot: ArrayLike<number>; trans: ArrayLike<number> }, x: number[]) => {
+    const R = so3ExpNumbers(Array.from(p.rot));
+    return [0, 1, 2].map((i) => R[i]![0]! * x[0]! + R[i]![1]! * x[1]! + R[i]![2]! * x[2]! + p.trans[i]!);
+  };
+  it('composes as function composition (b first) and inverts', () => {
+    const x = [0.2, -0.1, 0.3];
+    const ab = composePoses(a, b);
+    const want = apply(a, apply(b, x));
+    apply(ab, x).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+    const id = composePoses(a, invertPose(a));
+    for (const v of [...id.rot, ...id.trans]) expect(Math.abs(v)).toBeLessThan(1e-6);
+    const back = apply(invertPose(a), apply(a, x));
+    back.forEach((v, i) => expect(v).toBeCloseTo(x[i]!, 6));
+  });
 });

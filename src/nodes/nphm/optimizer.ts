@@ -26,7 +26,7 @@ export const optimizerNode = defineNode({
     stage2Iterations: { type: 'number', default: 0, integer: true, min: 0, max: 1000000, description: 'stage-2 iterations (0: preset)' },
     rays: { type: 'number', default: 0, integer: true, min: 0, max: 100000, description: 'rays per iteration (0: preset)' },
     seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 31 - 1, description: 'seed of the ray sampling' },
-    poseInit: { type: 'enum', default: 'landmarks', options: ['landmarks', 'identity'], description: 'first frame\'s starting pose: fitted to its landmarks (the original starts from a face tracker\'s pose), or the identity' },
+    poseInit: { type: 'enum', default: 'landmarks', options: ['landmarks', 'identity'], description: 'starting pose of each frame in stage 1: fitted to its landmarks from the previous frame\'s pose (the original starts from a face tracker\'s poses), or the identity / previous pose' },
     anchorYShifts: { type: 'boolean', default: false, description: 'the original tracker\'s anchor y-shifts (tuned for its PIPNet landmarks)' },
   },
   run: async (inputs, p, ctx) => {
