@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as THREE from 'three';
 import type { NphmModel } from '../nphm/model.ts';
+import type { AnchorSolution } from '../nphm/anchor-invert.ts';
 import type { Camera } from '../render/camera.ts';
 import { projectToPixels } from './projection.ts';
 import { withCodes, type Codes } from './state-render.ts';
@@ -45,6 +46,17 @@ export async function poseFromLandmarks(
   opts: PoseInitOptions = {},
 ): Promise<PoseInit | null> {
   const sol = await withCodes(model, codes, (cond) => model.solveAnchors(cond));
+  return fitPose(sol, landmarks, camera, pairs, opts);
+}
+
+/** The fit of `poseFromLandmarks` for posed anchors already solved. */
+async function fitPose(
+  sol: AnchorSolution,
+  landmarks: Float32Array,
+  camera: Camera,
+  pairs: readonly (readonly [number, number] | number[])[],
+  opts: PoseInitOptions,
+): Promise<PoseInit | null> {
   const used = pairs.filter(([a, l]) => sol.valid[a!] && Number.isFinite(landmarks[2 * l!]!) && Number.isFinite(landmarks[2 * l! + 1]!));
   if (used.length < 6) return null;
   const iterations = opts.iterations ?? 300;
@@ -118,9 +130,10 @@ export async function poseFromLandmarkMotion(
   camera: Camera,
   pairs: readonly (readonly [number, number] | number[])[],
 ): Promise<{ rot: number[]; trans: number[] } | null> {
-  const before = await poseFromLandmarks(model, codes, previous.landmarks, camera, pairs, { start: previous.pose });
+  const sol = await withCodes(model, codes, (cond) => model.solveAnchors(cond));
+  const before = await fitPose(sol, previous.landmarks, camera, pairs, { start: previous.pose });
   if (!before) return null;
-  const after = await poseFromLandmarks(model, codes, current.landmarks, camera, pairs, { start: before });
+  const after = await fitPose(sol, current.landmarks, camera, pairs, { start: before });
   if (!after) return null;
   return composePoses(previous.pose, composePoses(invertPose(before), after));
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeTf } from '../../src/cli/tf-node.ts';
 import { makeCamera } from '../../src/render/camera.ts';
 import type { NphmModel } from '../../src/nphm/model.ts';
-import { composePoses, invertPose, poseFromLandmarks } from '../../src/track/pose-init.ts';
+import { composePoses, invertPose, poseFromLandmarkMotion, poseFromLandmarks } from '../../src/track/pose-init.ts';
 import { so3ExpNumbers } from '../../src/render/pose.ts';
 import { projectToPixels } from '../../src/track/projection.ts';
 import { LANDMARK_PAIRS } from '../../src/track/landmark-pairs.ts';
@@ -50,6 +50,19 @@ describe('poseFromLandmarks', () => {
       expect(Math.abs(fit!.trans[k]! - truth.trans[k]!)).toBeLessThan(0.002); // 0.5 mm
     }
     expect(fit!.rmsPixels).toBeLessThan(0.1);
+  }, 120_000);
+
+  it('moves a previous pose by the landmark motion, keeping its offset from the fit (the bias cancels)', async () => {
+    const a = { rot: [0.02, 0.25, -0.04], trans: [-0.04, 0.0, 0.01] };
+    const b = { rot: [-0.03, 0.1, 0.05], trans: [0.02, 0.01, 0.03] };
+    // The previous frame was tracked with a model-side offset from what its landmarks give.
+    const offset = { rot: [0.08, -0.02, 0.01], trans: [0.003, -0.004, 0.002] };
+    const got = await poseFromLandmarkMotion(model, zeros(), { landmarks: await landmarksAt(a), pose: composePoses(offset, a) }, { landmarks: await landmarksAt(b) }, camera, LANDMARK_PAIRS.pairs);
+    const want = composePoses(offset, b);
+    for (let k = 0; k < 3; k++) {
+      expect(Math.abs(got!.rot[k]! - want.rot[k]!)).toBeLessThan(0.003);
+      expect(Math.abs(got!.trans[k]! - want.trans[k]!)).toBeLessThan(0.002);
+    }
   }, 120_000);
 
   it('returns null when fewer than 6 pairs have a landmark', async () => {
