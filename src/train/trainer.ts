@@ -246,7 +246,8 @@ export class Trainer {
     if (neutral.length) {
       const nPts = lay.neutralMask.reduce((a, b) => a + b, 0);
       put('loss_reg_zero', () => tf.div(tf.sum(tf.mul(tf.sum(tf.square(f.deform), 1), tf.tensor1d(lay.neutralMask))), nPts));
-      put('neutral_zero', () => tf.mean(tf.sum(tf.square(this.rows(this.zExp, neutral.map((i) => batch[i]!.scan.scan))), 1)));
+      // Pinned neutral codes are 0: the term is then constant and skipped.
+      if (!this.cfg.optim.pinNeutralExpression) put('neutral_zero', () => tf.mean(tf.sum(tf.square(this.rows(this.zExp, neutral.map((i) => batch[i]!.scan.scan))), 1)));
     }
     put('anchors', () => tf.mean(tf.sum(tf.square(tf.sub(c.anchors, tf.stack(batch.map((sb) => this.anchorGt[sb.scan.identity]!)))), 2)));
     const withCorr = batch.filter((sb) => sb.correspPosed.length > 0);
