@@ -313,11 +313,18 @@ export class Studio {
       // ignore
     }
     if (on) this.scheduleAutoRun();
+    else {
+      // Turning auto-run off must also cancel the run it already promised (a pending timer, or a
+      // re-run queued behind the current run): otherwise a heavy graph opened next starts by itself.
+      clearTimeout(this.autoRunTimer);
+      this.rerunAfter = false;
+    }
   }
 
   private scheduleAutoRun(): void {
     clearTimeout(this.autoRunTimer);
     this.autoRunTimer = setTimeout(() => {
+      if (!this.autoRun || this.readOnly) return;
       if (this.run.running) this.rerunAfter = true;
       else if (this.pendingWorkMs() > AUTORUN_MAX_MS) this.hint(`Auto-run skipped: the stale nodes took ${Math.round(this.pendingWorkMs() / 1000)} s last time. Press Run.`, 'info');
       else void this.runGraph(undefined, true);
@@ -342,12 +349,14 @@ export class Studio {
     if (this.editor.doc.nodes.length === 0) return undefined;
     this.run = { running: true, stopping: false, nodes: targets ?? this.editor.doc.nodes.map((n) => n.id), startedAt: performance.now() };
     const opened = this.opened;
+    const stops = this.stops;
     try {
       // The worker runs only once its backend is up (the first auto-run can come before that).
       await client.info;
       await this.sync;
-      // Another graph was opened meanwhile: this run was asked for the previous one.
-      if (opened !== this.opened) {
+      // Another graph was opened meanwhile (this run was asked for the previous one), or Stop was
+      // pressed before the worker had started it.
+      if (opened !== this.opened || stops !== this.stops) {
         this.run = { ...this.run, running: false };
         return undefined;
       }
@@ -368,7 +377,7 @@ export class Studio {
     } finally {
       if (this.rerunAfter) {
         this.rerunAfter = false;
-        this.scheduleAutoRun();
+        if (this.autoRun && !this.readOnly) this.scheduleAutoRun();
       }
     }
   }
@@ -376,8 +385,11 @@ export class Studio {
   /** How long the last stop took, from the request to the worker being free again (ms). */
   lastStopMs = $state<number | null>(null);
 
+  private stops = 0;
+
   async stop(): Promise<void> {
     if (!this.client || !this.run.running) return;
+    this.stops++;
     const t0 = performance.now();
     this.rerunAfter = false;
     clearTimeout(this.autoRunTimer);

@@ -194,6 +194,11 @@ describe('NPHM Studio in chromium', () => {
     // machine): stop it as a user would, then wait for the studio to be idle.
     if (!(await page.getByTestId('run').isEnabled()) && (await page.getByTestId('stop').isEnabled())) await page.getByTestId('stop').click();
     await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 90_000 }).toBe(true);
+    // Auto-run is off: the heavy graph must not start by itself (a re-run queued by the first graph's
+    // auto-run once did, and held the studio for minutes).
+    await page.waitForTimeout(1000);
+    expect(await page.locator('[data-testid="node"][data-status="running"], [data-testid="node"][data-status="queued"]').count()).toBe(0);
+    expect(await page.getByTestId('run').isEnabled()).toBe(true);
     await page.getByTestId('run').click();
     // The random tensors take a while; the matmuls are dispatched lazily on WebGPU, so their time is
     // spent while their previews read back: the run as a whole is what gets stopped.
@@ -203,7 +208,10 @@ describe('NPHM Studio in chromium', () => {
     // what this test checks.
     await shot(page, 'running').catch(() => undefined);
     const t0 = Date.now();
-    await page.getByTestId('stop').click({ timeout: 15_000 });
+    // `force`: the enabled Stop button is what a user clicks; Playwright's "stable" check waits for
+    // animation frames, which a page whose GPU process is busy with SwiftShader compute may not give.
+    expect(await page.getByTestId('stop').isEnabled()).toBe(true);
+    await page.getByTestId('stop').click({ timeout: 15_000, force: true });
     await expect.poll(() => page.getByTestId('stop').isDisabled(), { timeout: 10_000, interval: 20 }).toBe(true);
     const stopMs = Date.now() - t0;
     const inPage = await page.evaluate(() => (window as unknown as { __studio: { studio: { lastStopMs: number } } }).__studio.studio.lastStopMs);
@@ -213,7 +221,9 @@ describe('NPHM Studio in chromium', () => {
     expect(await page.getByTestId('run-status').innerText()).not.toMatch(/running/);
     expect(await page.getByTestId('backend').innerText()).toMatch(/webgpu|webgl|wasm|cpu/);
     // The studio still runs after a stop (possibly on a restarted worker).
-    await page.getByTestId('new').click();
+    // (SwiftShader may still be draining the old worker's queued kernels, so frames can lag: force.)
+    await page.getByTestId('new').click({ force: true });
+    await expect.poll(() => nodes(page).count()).toBe(0);
     expect(errors.filter((e) => !/WorkerStopped|stopped by the user/.test(e))).toEqual([]);
     await context.close();
   });
@@ -324,6 +334,9 @@ describe('NPHM Studio in chromium', () => {
   it('draws every preview kind on the cards, with one shared three.js renderer for meshes', async () => {
     const { page, context, errors } = await openStudio(browser, served.url);
     await page.getByTestId('autorun').uncheck();
+    // Unchecking auto-run also cancels the opened graph's pending auto-run: run it by hand.
+    await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 30_000 }).toBe(true);
+    if ((await node(page, 'save').getAttribute('data-status')) !== 'done') await page.getByTestId('run').click();
     await expect.poll(() => node(page, 'save').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
     await page.evaluate(() => {
       const w = window as unknown as { __studio: { studio: { previews: Record<string, unknown> } } };
