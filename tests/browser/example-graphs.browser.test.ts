@@ -45,7 +45,7 @@ async function runShipped(text: string, overrides: Record<string, Record<string,
 
 /** Fraction of pixels of a PNG artifact that differ from its corner pixel (the background). */
 async function foregroundFraction(a: Artifact): Promise<{ width: number; height: number; fg: number }> {
-  const bitmap = await createImageBitmap(new Blob([a.data as Uint8Array], { type: 'image/png' }));
+  const bitmap = await createImageBitmap(new Blob([(a.data as Uint8Array).slice()], { type: 'image/png' }));
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(bitmap, 0, 0);
