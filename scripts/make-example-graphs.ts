@@ -5,24 +5,27 @@
 import { writeFileSync } from 'node:fs';
 import { serializeGraph } from '../src/graph/serialize.ts';
 import { loadGraphValue } from '../src/graph/load.ts';
+import { presetChanges } from '../src/graph/presets.ts';
 import { builtinRegistry } from '../src/nodes/registry.ts';
 import type { GraphDocument, ParamValue } from '../src/graph/document.ts';
 
 type N = [id: string, type: string, params: Record<string, ParamValue>, x: number, y: number, label?: string];
 type E = [from: string, fromPort: string, to: string, toPort: string];
 
-function build(id: string, title: string, description: string, nodes: N[], edges: E[], presets: NonNullable<GraphDocument['meta']['presets']>): GraphDocument {
+/** `autoRun: false` for graphs that run for minutes as shipped: the studio waits for Run. */
+function build(id: string, title: string, description: string, nodes: N[], edges: E[], presets: NonNullable<GraphDocument['meta']['presets']>, opts: { autoRun?: false } = {}): GraphDocument {
   const doc: GraphDocument = {
     format: 'nphm-studio/graph',
     schemaVersion: 2,
     id,
-    meta: { title, description, presets },
+    meta: { title, description, presets, ...opts },
     nodes: nodes.map(([nid, type, params, , , label]) => ({ id: nid, type, typeVersion: 1, params, ...(label ? { label } : {}) })),
     edges: edges.map(([a, ap, b, bp]) => ({ id: `${a}.${ap}-${b}.${bp}`, from: { node: a, port: ap }, to: { node: b, port: bp } })),
     ui: { nodes: Object.fromEntries(nodes.map(([nid, , , x, y]) => [nid, { x, y }])), comments: [] },
   };
   const checked = loadGraphValue(doc, builtinRegistry());
   const errors = checked.problems.filter((p) => p.severity === 'error');
+  for (const name of Object.keys(presets)) errors.push(...presetChanges(checked.graph!, name, builtinRegistry()).problems);
   if (errors.length) throw new Error(`${id}: ${JSON.stringify(errors)}`);
   return checked.graph!;
 }
@@ -80,6 +83,7 @@ const tracking = build(
       overlay: { samples: 32 },
     },
   },
+  { autoRun: false },
 );
 
 const corners: N[] = [1, 2, 3, 4].map((s, i) => [`head${s}`, 'nphm.latentCode', { mode: 'random', seed: s, spread: 0.85, keepExpression: false }, COL, -240 + i * 160, `Identity ${s}`]);
@@ -165,6 +169,7 @@ const expressionTransfer = build(
     quick: { camera: { width: 64, height: 64 }, meshA: { resolution: 48 }, meshB: { resolution: 48 }, renderA: { samples: 16 }, renderB: { samples: 16 } },
     full: { camera: { width: 192, height: 192 }, meshA: { resolution: 192 }, meshB: { resolution: 192 }, renderA: { samples: 32 }, renderB: { samples: 32 } },
   },
+  { autoRun: false },
 );
 
 for (const [name, g] of [['tracking', tracking], ['interpolation', interpolation], ['expression-transfer', expressionTransfer]] as const) {

@@ -3,22 +3,6 @@ import type { NodeCatalog } from '../graph/catalog.ts';
 import { checkParam, parseParamText } from '../graph/params.ts';
 import type { Problem } from '../graph/problems.ts';
 
-/** Applies a named preset of the graph's meta (e.g. `quick`, `full`). */
-export function applyPreset(graph: GraphDocument, name: string): Problem[] {
-  const preset = graph.meta.presets?.[name];
-  if (!preset) {
-    const names = Object.keys(graph.meta.presets ?? {});
-    return [{ severity: 'error', path: '$.meta.presets', message: `no preset '${name}'${names.length ? `; the graph has ${names.join(', ')}` : ''}` }];
-  }
-  const problems: Problem[] = [];
-  for (const [nodeId, params] of Object.entries(preset)) {
-    const node = graph.nodes.find((n) => n.id === nodeId);
-    if (!node) problems.push({ severity: 'error', path: `$.meta.presets.${name}`, message: `preset names missing node '${nodeId}'` });
-    else Object.assign(node.params, params);
-  }
-  return problems;
-}
-
 /** Applies `--set NODE.PARAM=VALUE` overrides; node ids may contain dots, param names do not. */
 export function applySets(graph: GraphDocument, sets: readonly string[], catalog: NodeCatalog): Problem[] {
   const problems: Problem[] = [];

@@ -6,7 +6,8 @@ import type { EngineEvent, RunSummary } from '../graph/runtime-types.ts';
 import { builtinRegistry } from '../nodes/registry.ts';
 import { nodeAssetReader, PUBLIC_DIR } from './assets-node.ts';
 import { readGraphFile } from './graph-file.ts';
-import { applyPreset, applySets } from './graph-overrides.ts';
+import { applySets } from './graph-overrides.ts';
+import { applyPreset } from '../graph/presets.ts';
 
 export interface LoadedRun {
   graph: GraphDocument;
@@ -23,7 +24,7 @@ export async function prepareGraphRun(file: string, opts: { preset?: string; set
   const loaded = await readGraphFile(file, registry);
   const problems = [...loaded.problems];
   if (loaded.graph) {
-    if (opts.preset) problems.push(...applyPreset(loaded.graph, opts.preset));
+    if (opts.preset) problems.push(...applyPreset(loaded.graph, opts.preset, registry));
     problems.push(...applySets(loaded.graph, opts.sets ?? [], registry));
   }
   if (!loaded.graph || hasErrors(problems)) throw new Error(`${file}:\n${problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n')}`);

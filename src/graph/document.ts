@@ -55,6 +55,8 @@ export interface GraphMeta {
   description?: string;
   /** Named parameter sets, e.g. `quick` and `full`: `{ presetName: { nodeId: { param: value } } }`. */
   presets?: Record<string, Record<string, Record<string, ParamValue>>>;
+  /** `false` for graphs that run for minutes: the studio does not auto-run them (Run starts them). */
+  autoRun?: boolean;
 }
 
 export interface GraphDocument {

@@ -146,7 +146,7 @@ function normalise(doc: Record<string, unknown>, problems: Problem[]): GraphDocu
     format: GRAPH_FORMAT,
     schemaVersion: SCHEMA_VERSION,
     id,
-    meta: normaliseMeta(doc.meta),
+    meta: normaliseMeta(doc.meta, problems),
     nodes,
     edges,
     ui: normaliseUi(doc.ui),
@@ -159,12 +159,20 @@ function portRef(v: unknown): { node: string; port: string } | undefined {
   return isObject(v) && typeof v.node === 'string' && typeof v.port === 'string' ? { node: v.node, port: v.port } : undefined;
 }
 
-function normaliseMeta(v: unknown): GraphDocument['meta'] {
+function normaliseMeta(v: unknown, problems: Problem[]): GraphDocument['meta'] {
   if (!isObject(v)) return {};
   const meta: GraphDocument['meta'] = {};
   if (typeof v.title === 'string') meta.title = v.title;
   if (typeof v.description === 'string') meta.description = v.description;
-  if (isObject(v.presets)) meta.presets = v.presets as NonNullable<GraphDocument['meta']['presets']>;
+  if (typeof v.autoRun === 'boolean') meta.autoRun = v.autoRun;
+  if (v.presets !== undefined) {
+    // Values are checked against the node params when a preset is applied; here only the shape.
+    const presets: NonNullable<GraphDocument['meta']['presets']> = {};
+    const shaped = isObject(v.presets) && Object.values(v.presets).every((p) => isObject(p) && Object.values(p).every(isObject));
+    if (shaped) for (const [name, p] of Object.entries(v.presets as Record<string, Record<string, Record<string, ParamValue>>>)) presets[name] = p;
+    if (shaped) meta.presets = presets;
+    else problems.push({ severity: 'warning', path: '$.meta.presets', message: 'presets must be { name: { nodeId: { param: value } } }; they were dropped' });
+  }
   return meta;
 }
 

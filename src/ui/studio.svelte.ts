@@ -4,7 +4,8 @@
  * the `$state` fields; every change to the document goes through `dispatch`.
  */
 import { emptyGraph, type GraphDocument } from '../graph/document.ts';
-import { hasErrors, type Problem } from '../graph/problems.ts';
+import { formatProblem, hasErrors, type Problem } from '../graph/problems.ts';
+import { presetChanges, presetNames } from '../graph/presets.ts';
 import type { Artifact, EngineEvent, NodeState, RunSummary } from '../graph/runtime-types.ts';
 import { serializeGraph } from '../graph/serialize.ts';
 import type { Preview } from '../nodes/preview.ts';
@@ -194,7 +195,11 @@ export class Studio {
     this.resetRuntime(result.graph.id);
     this.editor.load(result.graph, `open ${source}`);
     this.editor.readOnly = this.readOnly;
-    if (!opts.keepQuiet && !opts.readOnly) this.hint(`Opened ${source}`);
+    if (!opts.keepQuiet && !opts.readOnly) {
+      const presets = presetNames(result.graph);
+      if (result.graph.meta.autoRun === false) this.hint(`Opened ${source}. It runs for minutes, so it does not auto-run${presets.length ? `: choose a preset (${presets.join(', ')}) and` : ':'} press Run`, 'info');
+      else this.hint(`Opened ${source}`);
+    }
     return true;
   }
 
@@ -280,7 +285,7 @@ export class Studio {
           if (this.editor.version === this.docVersion) this.problems = problems as Problem[];
         })
         .catch(() => undefined);
-      if (this.autoRun && !this.readOnly) this.scheduleAutoRun();
+      if (this.autoRunsHere) this.scheduleAutoRun();
     }
     if (!this.readOnly) this.scheduleAutosave();
   }
@@ -305,6 +310,34 @@ export class Studio {
     await idbDelete(AUTOSAVE_KEY).catch(() => undefined);
   }
 
+  /** Auto-run applies to this graph: on, editable, and not a graph that asks not to (meta.autoRun). */
+  get autoRunsHere(): boolean {
+    return this.autoRun && !this.readOnly && this.editor.doc.meta.autoRun !== false;
+  }
+
+  /** The open graph's presets, and the one whose values its nodes hold now (if any). */
+  presets(): { names: string[]; current: string | undefined } {
+    const doc = this.editor.doc;
+    const names = presetNames(doc);
+    const current = names.find((name) => {
+      const { changes, problems } = presetChanges(doc, name, this.catalog);
+      return !problems.length && changes.every((c) => JSON.stringify(doc.nodes.find((n) => n.id === c.node)!.params[c.param]) === JSON.stringify(c.value));
+    });
+    return { names, current };
+  }
+
+  /** Sets the params a preset names, as one undoable edit; refuses a preset with invalid entries. */
+  applyPreset(name: string): boolean {
+    const { changes, problems } = presetChanges(this.editor.doc, name, this.catalog);
+    if (problems.length) {
+      this.hint(`Preset '${name}' was not applied: ${problems.map(formatProblem).join('; ')}`, 'error');
+      return false;
+    }
+    const ok = this.dispatch({ kind: 'batch', commands: changes.map((c) => ({ kind: 'setParam', node: c.node, name: c.param, value: c.value })) }, `preset ${name}`);
+    if (ok) this.hint(`Preset '${name}': ${changes.length} param${changes.length === 1 ? '' : 's'} set${this.autoRunsHere ? '' : '; press Run'}`);
+    return ok;
+  }
+
   setAutoRun(on: boolean): void {
     this.autoRun = on;
     try {
@@ -324,7 +357,7 @@ export class Studio {
   private scheduleAutoRun(): void {
     clearTimeout(this.autoRunTimer);
     this.autoRunTimer = setTimeout(() => {
-      if (!this.autoRun || this.readOnly) return;
+      if (!this.autoRunsHere) return;
       if (this.run.running) this.rerunAfter = true;
       else if (this.pendingWorkMs() > AUTORUN_MAX_MS) this.hint(`Auto-run skipped: the stale nodes took ${Math.round(this.pendingWorkMs() / 1000)} s last time. Press Run.`, 'info');
       else void this.runGraph(undefined, true);
@@ -377,7 +410,7 @@ export class Studio {
     } finally {
       if (this.rerunAfter) {
         this.rerunAfter = false;
-        if (this.autoRun && !this.readOnly) this.scheduleAutoRun();
+        if (this.autoRunsHere) this.scheduleAutoRun();
       }
     }
   }

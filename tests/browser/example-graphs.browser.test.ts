@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeClient } from '../../src/workers/client.ts';
-import { applyPreset } from '../../src/cli/graph-overrides.ts';
+import { applyPreset } from '../../src/graph/presets.ts';
+import { Catalog } from '../../src/ui/catalog.ts';
 import interpolationText from '../../graphs/interpolation.graph.json?raw';
 import trackingText from '../../graphs/tracking.graph.json?raw';
 import transferText from '../../graphs/expression-transfer.graph.json?raw';
@@ -15,9 +16,11 @@ import type { Artifact, EngineEvent } from '../../src/graph/runtime-types.ts';
 import type { GraphDocument } from '../../src/graph/document.ts';
 
 let client: ComputeClient;
+let catalog: Catalog;
 beforeAll(async () => {
   client = new ComputeClient({ backend: 'wasm' });
   expect((await client.info).backend).toBe('wasm');
+  catalog = new Catalog(await client.call((api) => api.catalog()));
 });
 afterAll(() => client?.dispose());
 
@@ -28,7 +31,7 @@ async function runShipped(text: string, overrides: Record<string, Record<string,
   const loaded = await client.call((api) => api.parse(text));
   expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
   const graph = loaded.graph! as GraphDocument;
-  expect(applyPreset(graph, 'quick')).toEqual([]);
+  expect(applyPreset(graph, 'quick', catalog)).toEqual([]);
   for (const [id, params] of Object.entries(overrides)) Object.assign(graph.nodes.find((n) => n.id === id)!.params, params);
   await client.setGraph(graph);
   const summary = await client.run();
