@@ -421,8 +421,7 @@ describe('NPHM Studio in chromium', () => {
     expect(edges.some((e) => e.from.node === 'act' && e.to.node === 'reduce1')).toBe(true);
 
     await page.getByTestId('examples').click();
-    const examples = await page.getByTestId('example').allInnerTexts();
-    expect(examples).toContain('test/tensor-smoke.graph.json');
+    await expect.poll(() => page.getByTestId('example').allInnerTexts()).toContain('test/tensor-smoke.graph.json');
     await page.getByTestId('example').filter({ hasText: 'test/tensor-smoke.graph.json' }).click();
     await expect.poll(() => docNodeIds(page)).toEqual(['a', 'ab', 'act', 'b', 'save', 'total']);
 
