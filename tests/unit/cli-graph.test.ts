@@ -77,6 +77,9 @@ describe('nphm graph run', () => {
     expect(await main(['graph', 'run', smoke, '--out', dir2, '--set', 'act.scale=1'])).toBe(0);
     const v2 = JSON.parse(readFileSync(join(dir2, 'total.json'), 'utf8')).value as number;
     expect(v2).toBeCloseTo(2 * v1, 2);
+    const log2 = JSON.parse(readFileSync(join(dir2, 'run-log.json'), 'utf8'));
+    expect(log2).toMatchObject({ preset: null, sets: ['act.scale=1'] });
+    expect(log2.graphHash).not.toBe(log.graphHash);
   });
 
   it('rejects a bad --set with exit 2', async () => {

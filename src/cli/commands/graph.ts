@@ -73,7 +73,10 @@ async function run(argv: string[]): Promise<number> {
   engine.dispose();
   const log = {
     graph: resolve(file),
+    // The hash is of the graph as run, after the preset and the overrides named here.
     graphHash: graphHash(graph),
+    preset: flag(args, 'preset') ?? null,
+    sets: args.flags.get('set') ?? [],
     backend,
     tfjs: tf.version_core,
     finishedAt: new Date().toISOString(),
