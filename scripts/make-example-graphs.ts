@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { serializeGraph } from '../src/graph/serialize.ts';
 import { loadGraphValue } from '../src/graph/load.ts';
 import { presetChanges } from '../src/graph/presets.ts';
+import { layeredLayout, layoutHeight, NODE_WIDTH } from '../src/ui/state/layout.ts';
 import { builtinRegistry } from '../src/nodes/registry.ts';
 import type { GraphDocument, ParamValue } from '../src/graph/document.ts';
 
@@ -21,8 +22,20 @@ function build(id: string, title: string, description: string, nodes: N[], edges
     meta: { title, description, presets, ...opts },
     nodes: nodes.map(([nid, type, params, , , label]) => ({ id: nid, type, typeVersion: 1, params, ...(label ? { label } : {}) })),
     edges: edges.map(([a, ap, b, bp]) => ({ id: `${a}.${ap}-${b}.${bp}`, from: { node: a, port: ap }, to: { node: b, port: bp } })),
-    ui: { nodes: Object.fromEntries(nodes.map(([nid, , , x, y]) => [nid, { x, y }])), comments: [] },
+    ui: { nodes: {}, comments: [] },
   };
+  // The studio's own auto-arrange, at the card sizes it assumes before previews arrive: the files
+  // open without overlapping cards, and Arrange leaves them where they are. The hand positions
+  // only order the nodes within a column.
+  const registry = builtinRegistry();
+  const given = new Map(nodes.map(([nid, , , x, y]) => [nid, { x, y }]));
+  const pos = layeredLayout({
+    ids: nodes.map(([nid]) => nid),
+    edges: edges.map(([a, , b]) => [a, b] as const),
+    size: (nid) => ({ width: NODE_WIDTH, height: layoutHeight(undefined, Object.keys(registry.get(doc.nodes.find((n) => n.id === nid)!.type)?.outputs ?? {}).length > 0) }),
+    current: (nid) => given.get(nid),
+  });
+  doc.ui.nodes = Object.fromEntries(pos);
   const checked = loadGraphValue(doc, builtinRegistry());
   const errors = checked.problems.filter((p) => p.severity === 'error');
   for (const name of Object.keys(presets)) errors.push(...presetChanges(checked.graph!, name, builtinRegistry()).problems);

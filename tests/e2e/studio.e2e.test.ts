@@ -488,6 +488,9 @@ describe('NPHM Studio in chromium', () => {
     expect(await page.getByTestId('autorun').isChecked()).toBe(true);
     await expect.poll(() => page.getByTestId('autorun-off').isVisible()).toBe(true);
     await expect.poll(() => page.getByTestId('hint').allInnerTexts()).toContainEqual(expect.stringMatching(/does not auto-run: choose a preset \(full, quick\)/));
+    // The shipped layout is the studio's own arrangement: nothing to rearrange on open.
+    await page.waitForTimeout(500);
+    expect(await page.getByTestId('hint').allInnerTexts()).not.toContainEqual(expect.stringMatching(/overlap/));
     const param = (id: string, name: string) =>
       page.evaluate(([i, n]) => (window as unknown as { __studio: { studio: { editor: { doc: { nodes: { id: string; params: Record<string, unknown> }[] } } } } }).__studio.studio.editor.doc.nodes.find((x) => x.id === i)!.params[n!], [id, name]);
     const preset = page.getByTestId('preset');
@@ -498,6 +501,7 @@ describe('NPHM Studio in chromium', () => {
     await expect.poll(() => param('video', 'end')).toBe(3);
     expect(await param('optimizer', 'preset')).toBe('cheap');
     expect(await preset.inputValue()).toBe('quick');
+    await shot(page, 'tracking-preset');
     // A preset is an edit: still no run starts by itself.
     await page.waitForTimeout(1000);
     expect(await page.locator('[data-testid="node"][data-status="running"], [data-testid="node"][data-status="queued"], [data-testid="node"][data-status="done"]').count()).toBe(0);

@@ -19,7 +19,7 @@ import { defaultParams } from '../../graph/params.ts';
 import { canConnect, isSocketType, type SocketType } from '../../graph/sockets.ts';
 import { portsOf, type NodeTypeDescription } from '../catalog.ts';
 import type { Command } from '../state/commands.ts';
-import { layeredLayout } from '../state/layout.ts';
+import { layeredLayout, layoutHeight, NODE_WIDTH } from '../state/layout.ts';
 import type { Studio } from '../studio.svelte.ts';
 import CommentCard from './CommentCard.svelte';
 import NodeCard from './NodeCard.svelte';
@@ -28,7 +28,6 @@ import Wire from './Wire.svelte';
 import type { MinimapSource } from './minimap-source.ts';
 
 export const COMMENT_PREFIX = 'comment:';
-export const NODE_WIDTH = 220;
 
 export class StudioNode extends ClassicPreset.Node {
   width = NODE_WIDTH;
@@ -402,7 +401,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   function cardSize(id: string) {
     const el = area.nodeViews.get(id)?.element;
     const hasOutputs = Object.keys(editor.getNode(id)?.outputs ?? {}).length > 0;
-    return { width: el?.offsetWidth || NODE_WIDTH, height: Math.max(el?.offsetHeight || 150, hasOutputs ? 230 : 100) };
+    return { width: el?.offsetWidth || NODE_WIDTH, height: layoutHeight(el?.offsetHeight, hasOutputs) };
   }
 
   function arrange(): boolean {

@@ -3,6 +3,10 @@
  * layer nodes are ordered by the mean position of their inputs (one barycentre sweep), which keeps
  * most edges from crossing in the small DAGs of a notebook.
  */
+/** Width of a node card, and the height it is given for layout (room for its preview when it has outputs). */
+export const NODE_WIDTH = 220;
+export const layoutHeight = (domHeight: number | undefined, hasOutputs: boolean): number => Math.max(domHeight || 150, hasOutputs ? 230 : 100);
+
 export interface LayoutInput {
   ids: readonly string[];
   edges: readonly (readonly [string, string])[];
