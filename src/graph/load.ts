@@ -167,10 +167,8 @@ function normaliseMeta(v: unknown, problems: Problem[]): GraphDocument['meta'] {
   if (typeof v.autoRun === 'boolean') meta.autoRun = v.autoRun;
   if (v.presets !== undefined) {
     // Values are checked against the node params when a preset is applied; here only the shape.
-    const presets: NonNullable<GraphDocument['meta']['presets']> = {};
     const shaped = isObject(v.presets) && Object.values(v.presets).every((p) => isObject(p) && Object.values(p).every(isObject));
-    if (shaped) for (const [name, p] of Object.entries(v.presets as Record<string, Record<string, Record<string, ParamValue>>>)) presets[name] = p;
-    if (shaped) meta.presets = presets;
+    if (shaped) meta.presets = v.presets as NonNullable<GraphDocument['meta']['presets']>;
     else problems.push({ severity: 'warning', path: '$.meta.presets', message: 'presets must be { name: { nodeId: { param: value } } }; they were dropped' });
   }
   return meta;
