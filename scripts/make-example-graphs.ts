@@ -13,6 +13,8 @@ import type { GraphDocument, ParamValue } from '../src/graph/document.ts';
 type N = [id: string, type: string, params: Record<string, ParamValue>, x: number, y: number, label?: string];
 type E = [from: string, fromPort: string, to: string, toPort: string];
 
+const registry = builtinRegistry();
+
 /** `autoRun: false` for graphs that run for minutes as shipped: the studio waits for Run. */
 function build(id: string, title: string, description: string, nodes: N[], edges: E[], presets: NonNullable<GraphDocument['meta']['presets']>, opts: { autoRun?: false } = {}): GraphDocument {
   const doc: GraphDocument = {
@@ -27,18 +29,18 @@ function build(id: string, title: string, description: string, nodes: N[], edges
   // The studio's own auto-arrange, at the card sizes it assumes before previews arrive: the files
   // open without overlapping cards, and Arrange leaves them where they are. The hand positions
   // only order the nodes within a column.
-  const registry = builtinRegistry();
   const given = new Map(nodes.map(([nid, , , x, y]) => [nid, { x, y }]));
+  const typeOf = new Map(nodes.map(([nid, type]) => [nid, type]));
   const pos = layeredLayout({
     ids: nodes.map(([nid]) => nid),
     edges: edges.map(([a, , b]) => [a, b] as const),
-    size: (nid) => ({ width: NODE_WIDTH, height: layoutHeight(undefined, Object.keys(registry.get(doc.nodes.find((n) => n.id === nid)!.type)?.outputs ?? {}).length > 0) }),
+    size: (nid) => ({ width: NODE_WIDTH, height: layoutHeight(undefined, Object.keys(registry.get(typeOf.get(nid)!)?.outputs ?? {}).length > 0) }),
     current: (nid) => given.get(nid),
   });
   doc.ui.nodes = Object.fromEntries(pos);
-  const checked = loadGraphValue(doc, builtinRegistry());
+  const checked = loadGraphValue(doc, registry);
   const errors = checked.problems.filter((p) => p.severity === 'error');
-  for (const name of Object.keys(presets)) errors.push(...presetChanges(checked.graph!, name, builtinRegistry()).problems);
+  for (const name of Object.keys(presets)) errors.push(...presetChanges(checked.graph!, name, registry).problems);
   if (errors.length) throw new Error(`${id}: ${JSON.stringify(errors)}`);
   return checked.graph!;
 }
