@@ -1,11 +1,11 @@
 /**
  * Tracking-iteration benchmark (stage 1, first frame: every parameter group trainable): wall time
- * of one optimiser step for the `paper` and `cheap` presets, and its split into the coarse pass
+ * of one optimiser step for the `paper` and `short` schedules, and its split into the coarse pass
  * (SDF without gradients), the fine pass (SDF, colour and normals on the tape), the anchor
  * inversion (Broyden) and the backward pass (the rest of the step). Random weights of the paper-
  * size model by default (`--config small` for the fixture's small sizes, `--config default` for the
  * shipped default model's sizes).
- * Run: `nphm bench track [--backend wasm] [--reps 3] [--presets paper,cheap] [--config paper|small|default]`.
+ * Run: `nphm bench track [--backend wasm] [--reps 3] [--schedules paper,short] [--config paper|small|default]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -14,8 +14,10 @@ import { PAPER_CONFIG, validateConfig, type NphmConfig } from '../src/nphm/confi
 import { buildModel, randomStateDicts } from '../src/nphm/state-dict.ts';
 import { MEAN_ANCHORS_65 } from '../src/nphm/mean-anchors.ts';
 import { invertRigid, lookAtOpenGL, makeCamera } from '../src/render/camera.ts';
-import { TRACKING_PRESETS } from '../src/track/presets.ts';
-import { trackStage1, type TrackingFrame, type TrackProgress } from '../src/track/tracker.ts';
+import { TRACKING_SCHEDULES } from '../src/track/schedules.ts';
+import { resolveTrackingPlan } from '../src/track/plan.ts';
+import { track, type TrackProgress } from '../src/track/tracker.ts';
+import type { TrackingFrame } from '../src/track/state.ts';
 import { LANDMARK_PAIRS } from '../src/track/landmark-pairs.ts';
 import { withCodes } from '../src/track/state-render.ts';
 
@@ -61,10 +63,11 @@ export async function main(argv: string[]): Promise<void> {
   };
   const codes = { zGeo: new Float32Array(model.sizes.zGeoDim), zApp: new Float32Array(model.sizes.zAppDim), zExp: new Float32Array(model.sizes.zExpDim) };
   console.log(`tracking iteration benchmark: ${cfgName} model (z_geo ${model.sizes.zGeoDim}), backend ${backend}, ${reps} reps after a warm-up`);
-  for (const name of arg('presets', 'paper,cheap').split(',')) {
-    const preset = TRACKING_PRESETS[name];
-    if (!preset) throw new Error(`unknown preset '${name}'`);
-    const R = preset.raysPerIteration, K = preset.nCoarse, M = preset.nImportance;
+  for (const name of arg('schedules', 'paper,short').split(',')) {
+    const schedule = TRACKING_SCHEDULES[name];
+    if (!schedule) throw new Error(`unknown schedule '${name}' (${Object.keys(TRACKING_SCHEDULES).join(', ')})`);
+    const sampling = schedule.sampling;
+    const R = sampling.raysPerIteration, K = sampling.nCoarse, M = sampling.nImportance;
     const coarsePts = tf.randomUniform([R * K, 3], -0.4, 0.4, 'float32', 1) as tf.Tensor2D;
     const finePts = tf.randomUniform([R * M, 3], -0.4, 0.4, 'float32', 2) as tf.Tensor2D;
     console.log(`${name}: timing the coarse pass …`);
@@ -74,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
       s.dispose();
     }));
     // In the ray chunks the tracker uses (the paper model's tape does not fit wasm's 4 GB at once).
-    const finePerChunk = (preset.rayChunk ?? R) * M;
+    const finePerChunk = (sampling.rayChunk ?? R) * M;
     const fine = await timeIt(reps, () => withCodes(model, codes, async (cond) => {
       for (let at = 0; at < R * M; at += finePerChunk) {
         const n = Math.min(finePerChunk, R * M - at);
@@ -95,7 +98,8 @@ export async function main(argv: string[]): Promise<void> {
       last = now;
     };
     last = performance.now();
-    await trackStage1(model, [frame], { preset, pairs: LANDMARK_PAIRS, iterations: { first: reps + 1 }, onProgress });
+    const plan = resolveTrackingPlan(schedule, [0], { firstIterations: reps + 1, stages: '1' });
+    await track(model, [frame], { plan, pairs: LANDMARK_PAIRS, onProgress });
     const step = stamps.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, stamps.length - 1);
     const backward = Math.max(0, step - coarse - fine - anchors);
     console.log(

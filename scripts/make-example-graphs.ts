@@ -56,7 +56,7 @@ const tracking = build(
     ['masks', 'nphm.segmentation', {}, COL, 60],
     ['model', 'nphm.headModel', { uri: 'models/default/model.json' }, COL, 240],
     ['loss', 'nphm.loss', {}, 2 * COL, 0],
-    ['optimizer', 'nphm.optimizer', { preset: 'paper', stages: '1+2' }, 3 * COL, 120],
+    ['optimizer', 'nphm.optimizer', { schedule: 'paper', stages: '1+2' }, 3 * COL, 120],
     ['codes', 'nphm.codeSequence', { mode: 'save', filename: 'tracking.codes.json' }, 4 * COL, -80],
     ['identity', 'nphm.latentCode', { mode: 'tracked', frame: 0 }, 4 * COL, 120],
     ['field', 'nphm.textureField', {}, 5 * COL, 200],
@@ -87,13 +87,13 @@ const tracking = build(
   {
     quick: {
       video: { end: 3, maxSide: 64 },
-      optimizer: { preset: 'cheap', firstIterations: 60, laterIterations: 20, stage2Iterations: 16 },
+      optimizer: { schedule: 'short', firstIterations: 60, laterIterations: 20, stage2Iterations: 16 },
       meshes: { resolution: 64 },
       overlay: { samples: 24 },
     },
     full: {
       video: { end: 23, maxSide: 128 },
-      optimizer: { preset: 'paper', firstIterations: 0, laterIterations: 0, stage2Iterations: 0 },
+      optimizer: { schedule: 'paper', firstIterations: 0, laterIterations: 0, stage2Iterations: 0 },
       meshes: { resolution: 150 },
       overlay: { samples: 32 },
     },

@@ -55,8 +55,9 @@ export function loadGraphValue(value: unknown, catalog: NodeCatalog): LoadResult
 }
 
 /**
- * Brings each known node to its type's current version through the type's own migrators and fills
- * params the file does not set with their defaults (so files stay small and new params are safe).
+ * Brings each known node to its type's current version through the type's own migrators (its
+ * entries in the graph's presets too) and fills params the file does not set with their defaults
+ * (so files stay small and new params are safe).
  */
 function migrateNodes(graph: GraphDocument, catalog: NodeCatalog, problems: Problem[]): void {
   graph.nodes.forEach((node, i) => {
@@ -66,6 +67,11 @@ function migrateNodes(graph: GraphDocument, catalog: NodeCatalog, problems: Prob
       if (!info.migrate) break;
       try {
         node.params = info.migrate(node.typeVersion, { ...node.params });
+        // A preset names params of this version too: it moves with the node.
+        for (const preset of Object.values(graph.meta.presets ?? {})) {
+          const entry = Object.hasOwn(preset, node.id) ? preset[node.id] : undefined;
+          if (entry) preset[node.id] = info.migrate(node.typeVersion, { ...entry });
+        }
         node.typeVersion++;
       } catch (e) {
         problems.push({ severity: 'error', nodeId: node.id, path: `$.nodes[${i}].params`, message: `migrating '${node.type}' from version ${node.typeVersion} failed: ${e instanceof Error ? e.message : String(e)}` });

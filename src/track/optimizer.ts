@@ -21,6 +21,12 @@ export interface ParamGroup {
   lr: number;
   /** Clip each variable's gradient to this L2 norm (torch clip_grad_norm_ per tensor). */
   clipNorm?: number;
+  /**
+   * Element weights (broadcast against each variable) under which gradient norms are measured and
+   * clipped: ‖g ⊙ metric‖. For codes stepped in units of their spread, 1/spread gives the norm in
+   * code units.
+   */
+  metric?: tf.Tensor;
   /** Frozen groups take no steps (their gradients are not even computed). */
   frozen?: boolean;
 }
@@ -61,7 +67,7 @@ export class GroupedAdam {
   step(loss: () => tf.Scalar): number {
     const { value, grads } = tf.variableGrads(loss, this.trainable());
     try {
-      this.applyGradients(grads);
+      tf.dispose(Object.values(this.applyGradients(grads)));
       return value.dataSync()[0]!;
     } finally {
       value.dispose();
@@ -69,18 +75,44 @@ export class GroupedAdam {
     }
   }
 
-  /** Clips and applies gradients computed elsewhere (e.g. summed over ray chunks); the caller keeps ownership. */
-  applyGradients(grads: Record<string, tf.Tensor>): void {
+  /** Sets the learning rate of every named group present (e.g. a plan's rates for this step). */
+  setLearningRates(lr: Readonly<Record<string, number>>): void {
+    for (const g of this.groups) if (!g.frozen && lr[g.name] !== undefined) this.setLr(g.name, lr[g.name]!);
+  }
+
+  /**
+   * Clips and applies gradients computed elsewhere (e.g. summed over ray chunks); the caller keeps
+   * ownership of `grads`. Returns each trainable group's gradient norm before clipping (under its
+   * metric) as a scalar tensor the caller reads (asynchronously: no read-back here) and disposes.
+   */
+  applyGradients(grads: Record<string, tf.Tensor>): Record<string, tf.Scalar> {
+    const norms: Record<string, tf.Scalar> = {};
     for (const g of this.groups) {
       if (g.frozen) continue;
-      const named: { name: string; tensor: tf.Tensor }[] = [];
-      for (const v of g.variables) {
-        const grad = grads[v.name];
-        if (grad) named.push({ name: v.name, tensor: g.clipNorm !== undefined ? clipByNorm(grad, g.clipNorm) : grad });
-      }
+      const present = g.variables.filter((v) => grads[v.name]);
+      const perVar = present.map((v) => variableNorm(grads[v.name]!, g.metric));
+      norms[g.name] = tf.tidy(() => (perVar.length ? tf.sqrt(tf.addN(perVar.map((n) => tf.square(n)))) : tf.scalar(0)) as tf.Scalar);
+      const named = present.map((v, i) => ({
+        name: v.name,
+        tensor: g.clipNorm !== undefined ? tf.tidy(() => tf.mul(grads[v.name]!, tf.minimum(1, tf.div(g.clipNorm!, tf.add(perVar[i]!, 1e-6))))) : grads[v.name]!,
+      }));
+      tf.dispose(perVar);
       this.opt(g.name).applyGradients(named);
       for (const { name, tensor } of named) if (tensor !== grads[name]) tensor.dispose();
     }
+    return norms;
+  }
+
+  /** Each trainable group's gradient norm (under its metric), without stepping; the caller disposes them. */
+  gradientNorms(grads: Record<string, tf.Tensor>): Record<string, tf.Scalar> {
+    const norms: Record<string, tf.Scalar> = {};
+    for (const g of this.groups) {
+      if (g.frozen) continue;
+      const perVar = g.variables.filter((v) => grads[v.name]).map((v) => variableNorm(grads[v.name]!, g.metric));
+      norms[g.name] = tf.tidy(() => (perVar.length ? tf.sqrt(tf.addN(perVar.map((n) => tf.square(n)))) : tf.scalar(0)) as tf.Scalar);
+      tf.dispose(perVar);
+    }
+    return norms;
   }
 
   dispose(): void {
@@ -94,11 +126,10 @@ export class GroupedAdam {
   }
 }
 
-/** g · min(1, max/‖g‖), like torch.nn.utils.clip_grad_norm_ on one tensor (eps 1e-6). */
-export function clipByNorm(g: tf.Tensor, maxNorm: number): tf.Tensor {
-  return tf.tidy(() => {
-    const norm = tf.norm(g);
-    const factor = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
-    return tf.mul(g, factor);
-  });
+/**
+ * ‖g ⊙ metric‖ (‖g‖ without a metric). Clipping scales g by min(1, max/(‖g‖ + 1e-6)), as
+ * torch.nn.utils.clip_grad_norm_ on one tensor.
+ */
+function variableNorm(g: tf.Tensor, metric?: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.norm(metric ? tf.mul(g, metric) : g) as tf.Scalar);
 }

@@ -7,7 +7,7 @@ import { extractMesh, type ExtractOptions, type MeshData } from '../render/mesh.
 import { modelRenderField } from '../render/model-field.ts';
 import { cameraRays } from '../render/rays.ts';
 import { renderChunked, shRotation, type ImageRender } from '../render/render.ts';
-import type { TrackingState } from './tracker.ts';
+import type { TrackingState } from './state.ts';
 
 export interface Codes {
   zGeo: Float32Array;

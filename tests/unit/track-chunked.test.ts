@@ -8,8 +8,10 @@ import { initNodeTf } from '../../src/cli/tf-node.ts';
 import { invertRigid, lookAtOpenGL, makeCamera } from '../../src/render/camera.ts';
 import type { NphmModel } from '../../src/nphm/model.ts';
 import { GroupedAdam } from '../../src/track/optimizer.ts';
-import { CHEAP_PRESET } from '../../src/track/presets.ts';
-import { trackStage1, type TrackingFrame } from '../../src/track/tracker.ts';
+import { SHORT_SCHEDULE } from '../../src/track/schedules.ts';
+import { resolveTrackingPlan } from '../../src/track/plan.ts';
+import { track } from '../../src/track/tracker.ts';
+import type { TrackingFrame } from '../../src/track/state.ts';
 import { LANDMARK_PAIRS } from '../../src/track/landmark-pairs.ts';
 import { loadFixtureModel } from './helpers/fixture-model.ts';
 
@@ -28,8 +30,10 @@ async function gradientsOfOneStep(rayChunk: number | undefined): Promise<Record<
   const recorded: Record<string, Float32Array> = {};
   const spy = vi.spyOn(GroupedAdam.prototype, 'applyGradients').mockImplementation((grads) => {
     for (const [k, g] of Object.entries(grads)) recorded[k.replace(/_\d+$/, '')] = g.dataSync() as Float32Array;
+    return {};
   });
-  await trackStage1(model, [frame], { preset: { ...CHEAP_PRESET, raysPerIteration: 40, rayChunk }, pairs: LANDMARK_PAIRS, seed: 9, iterations: { first: 1 } });
+  const schedule = { ...SHORT_SCHEDULE, codeSteps: 'raw' as const, sampling: { ...SHORT_SCHEDULE.sampling, raysPerIteration: 40, rayChunk } };
+  await track(model, [frame], { plan: resolveTrackingPlan(schedule, [0], { firstIterations: 1, stages: '1' }), pairs: LANDMARK_PAIRS, seed: 9 });
   spy.mockRestore();
   return recorded;
 }

@@ -13,10 +13,11 @@ import { so3ExpNumbers } from '../../src/render/pose.ts';
 import type { NphmModel } from '../../src/nphm/model.ts';
 import { disposeConditioning } from '../../src/nphm/conditioning.ts';
 import { foregroundL1, renderTrackedFrame } from '../../src/track/state-render.ts';
-import { initialState } from '../../src/track/tracker.ts';
-import { CHEAP_PRESET } from '../../src/track/presets.ts';
+import { initialState, TrackingCancelled, type LandmarkPairs, type TrackingFrame } from '../../src/track/state.ts';
+import { SHORT_SCHEDULE } from '../../src/track/schedules.ts';
+import { resolveTrackingPlan } from '../../src/track/plan.ts';
 import { projectToPixels } from '../../src/track/projection.ts';
-import { trackStage1, TrackingCancelled, type LandmarkPairs, type TrackingFrame, type TrackProgress } from '../../src/track/tracker.ts';
+import { track, type TrackProgress } from '../../src/track/tracker.ts';
 import { loadFixtureModel, readFixtureJson } from './helpers/fixture-model.ts';
 
 // The cheap preset's tracking size (maxImageSide 96). Depth is seen only through the head's image
@@ -40,6 +41,10 @@ function invert(c2w: number[][]): number[][] {
   const t = [0, 1, 2].map((i) => -(R[i]![0]! * c2w[0]![3]! + R[i]![1]! * c2w[1]![3]! + R[i]![2]! * c2w[2]![3]!));
   return [[...R[0]!, t[0]!], [...R[1]!, t[1]!], [...R[2]!, t[2]!], [0, 0, 0, 1]];
 }
+
+/** The fixture model has no latent statistics: its codes are stepped in code units, as the original. */
+const SCHEDULE = { ...SHORT_SCHEDULE, codeSteps: 'raw' as const };
+const planFor = (iterations?: number) => resolveTrackingPlan(SCHEDULE, [0], { ...(iterations ? { firstIterations: iterations } : {}), stages: '1' });
 
 const TRUE_POSE = { rot: [0.05, -0.08, 0.03], trans: [0.02, -0.015, 0.01] };
 
@@ -90,7 +95,7 @@ describe('tracking (stage 1, cheap preset) on frames rendered from the fixture m
     const log: TrackProgress[] = [];
     const tensors0 = tf.memory().numTensors;
     const before = await renderTrackedFrame(model, initialState(model, 1), 0, camera);
-    const state = await trackStage1(model, [frame], { preset: CHEAP_PRESET, pairs, seed: 3, anchorYShifts: false, iterations: { first: 100 }, onProgress: (p) => log.push(p) });
+    const state = await track(model, [frame], { plan: planFor(100), pairs, seed: 3, poseInit: 'identity', onProgress: (p) => log.push(p) });
     const tensorsAfter = tf.memory().numTensors;
     const after = await renderTrackedFrame(model, state, 0, camera);
     // Whole-image L1 over the target's foreground, before and after (deterministic, unlike the per-iteration ray losses).
@@ -115,10 +120,9 @@ describe('tracking (stage 1, cheap preset) on frames rendered from the fixture m
     const ac = new AbortController();
     const tensors0 = tf.memory().numTensors;
     let abortedAt = 0;
-    const run = trackStage1(model, [frame], {
-      preset: CHEAP_PRESET,
+    const run = track(model, [frame], {
+      plan: planFor(),
       pairs,
-      anchorYShifts: false,
       signal: ac.signal,
       onProgress: (p) => {
         if (p.iteration === 3) {

@@ -8,6 +8,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   mesh: { summary: 'extract a mesh (PLY/OBJ/GLB) of a MonoNPHM model for given codes', load: async () => (await import('./mesh.ts')).command },
   import: { summary: 'convert an official MonoNPHM checkpoint to the studio weight format', load: async () => (await import('./import.ts')).command },
   train: { summary: 'train a MonoNPHM model on procedural heads (checkpoints, resume)', load: async () => (await import('./train.ts')).command },
+  'fit-expressions': { summary: 'named expression codes (jawOpen, smile, …) of a trained model', load: async () => (await import('./fit-expressions.ts')).command },
   'fit-eval': { summary: 'fit a trained model to held-out procedural heads; Chamfer / NC / recall', load: async () => (await import('./fit-eval.ts')).command },
   synth: { summary: 'procedural heads: synthetic videos with ground truth', load: async () => (await import('./synth.ts')).command },
 };

@@ -14,6 +14,12 @@ const usage = `usage:
       truth: frames/*.png, masks/*.png (class ids), meshes/*.ply (world space, marching cubes at grid
       spacing H model units, default 0.02), and sequence.json (camera, poses, expressions, iBUG-68
       landmarks with visibility, anchors)
+  nphm synth model-video --model DIR --out DIR --frames N --size PX --seed S [--expressions FILE] [--spread X] [--mesh-resolution R]
+      a video rendered by the MonoNPHM model itself (src/synth/model-video.ts), in the same format:
+      identity and appearance z = μ + X·σ·ε from the model's latent statistics (default X 1.5), the
+      named expressions of FILE (default DIR/expressions.json, from nphm fit-expressions) blended per
+      frame, known poses and lighting; masks from the silhouette, landmarks from the posed anchors,
+      meshes from the model (resolution R, default 128); sequence.json also records the true codes
   nphm synth params
       list the identity, expression and appearance parameters with their ranges
   nphm synth bench [--points N] [--size PX]
@@ -88,12 +94,7 @@ async function video(argv: string[]): Promise<number> {
       anchors: '65 MonoNPHM anchors in MODEL space with the expression applied (no head pose)',
       masks: '8-bit grey PNG, value = class id (CelebAMask-HQ / facer celebm ids, reference §5); r_* = subject right = −x',
     },
-    camera: {
-      width: c.width, height: c.height,
-      K: [[c.fx, 0, c.cx], [0, c.fy, c.cy], [0, 0, 1]],
-      R: [[c.R[0], c.R[1], c.R[2]], [c.R[3], c.R[4], c.R[5]], [c.R[6], c.R[7], c.R[8]]],
-      t: c.t,
-    },
+    camera: cameraJson(c),
     segmentationClasses: SEG_NAMES,
     identity: setup.params.identity,
     appearance: setup.params.appearance,
@@ -106,6 +107,89 @@ async function video(argv: string[]): Promise<number> {
   };
   await writeFile(join(out, 'sequence.json'), JSON.stringify(manifest, null, 1));
   console.log(`wrote ${frames} frames (${size}×${size}) to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
+/** sequence.json's `camera` block of a pinhole camera. */
+function cameraJson(c: { width: number; height: number; fx: number; fy: number; cx: number; cy: number; R: number[]; t: number[] }) {
+  return {
+    width: c.width, height: c.height,
+    K: [[c.fx, 0, c.cx], [0, c.fy, c.cy], [0, 0, 1]],
+    R: [[c.R[0], c.R[1], c.R[2]], [c.R[3], c.R[4], c.R[5]], [c.R[6], c.R[7], c.R[8]]],
+    t: c.t,
+  };
+}
+
+async function modelVideo(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+  const modelDir = resolve(requiredFlag(args, 'model'));
+  const out = resolve(requiredFlag(args, 'out'));
+  const frames = intFlag(args, 'frames', undefined, 1, 10000);
+  const size = intFlag(args, 'size', undefined, 16, 1024);
+  const seed = intFlag(args, 'seed', undefined, 0, 0x7fffffff);
+  const spread = numberFlag(args, 'spread', 1.5);
+  if (!(spread >= 0 && spread <= 4)) throw new UsageError(`--spread must be in [0, 4], got ${spread}`);
+  const meshResolution = intFlag(args, 'mesh-resolution', 128, 32, 512);
+  const exprPath = resolve(flag(args, 'expressions') ?? join(modelDir, 'expressions.json'));
+  const { readFile } = await import('node:fs/promises');
+  const { initNodeTf } = await import('../tf-node.ts');
+  await initNodeTf('wasm');
+  const { loadStudioModel } = await import('../../nodes/nphm/load-model.ts');
+  const { nodeAssetReader } = await import('../assets-node.ts');
+  const { renderModelVideo } = await import('../../synth/model-video.ts');
+  const { parseNamedExpressions } = await import('../../nphm/named-expressions.ts');
+  const { LANDMARK_PAIRS } = await import('../../track/landmark-pairs.ts');
+  const mv = await loadStudioModel(nodeAssetReader([modelDir]), 'model.json');
+  try {
+    if (!mv.stats) throw new Error(`${modelDir} has no latent-stats.json: a model video draws its codes from them`);
+    const expressions = parseNamedExpressions(JSON.parse(await readFile(exprPath, 'utf8')), mv.model.sizes.zExpDim, exprPath);
+    for (const d of ['frames', 'masks', 'meshes']) await mkdir(join(out, d), { recursive: true });
+    const command = `nphm synth model-video --model ${flag(args, 'model')} --out ${flag(args, 'out')} --frames ${frames} --size ${size} --seed ${seed} --spread ${spread} --mesh-resolution ${meshResolution}`;
+    const records: object[] = [];
+    const t0 = performance.now();
+    const setup = await renderModelVideo(mv.model, mv.stats, { frames, size, seed, spread, expressions, meshResolution, pairs: LANDMARK_PAIRS }, async (f) => {
+      const name = pad(f.index);
+      await writeFile(join(out, 'frames', `${name}.png`), encode({ width: f.width, height: f.height, data: f.rgb, channels: 3, depth: 8 }));
+      await writeFile(join(out, 'masks', `${name}.png`), encode({ width: f.width, height: f.height, data: f.labels, channels: 1, depth: 8 }));
+      const mesh = `meshes/${name}.ply`;
+      await writeFile(join(out, mesh), exportPly(f.mesh, { provenance: JSON.stringify({ generator: 'nphm synth model-video', seed, frame: f.index, space: 'world' }) }));
+      records.push({
+        index: f.index,
+        image: `frames/${name}.png`,
+        mask: `masks/${name}.png`,
+        mesh,
+        pose: { axisAngle: f.pose.omega.map(r5), R: [0, 1, 2].map((r) => f.pose.R.slice(3 * r, 3 * r + 3).map(r5)), t: f.pose.t.map(r5) },
+        expressionWeights: f.expressionWeights,
+        landmarks2d: Array.from({ length: 68 }, (_, k) => [r2(f.landmarks2d[2 * k]!), r2(f.landmarks2d[2 * k + 1]!)]),
+        landmarksVisible: Array.from(f.visible),
+        codes: { z_exp: Array.from(f.zExp) },
+      });
+      process.stderr.write(`\rframe ${f.index + 1}/${frames}  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    });
+    process.stderr.write('\n');
+    const manifest = {
+      format: 'nphm-synthetic-sequence',
+      version: 1,
+      command,
+      generator: `the MonoNPHM model ${modelDir} itself (src/synth/model-video.ts): NeuS render of known codes; masks from the silhouette, landmarks from the posed anchors, meshes from the model`,
+      conventions: {
+        modelSpace: 'FLAME×4 (1 unit = 25 cm), y up, face towards +z',
+        camera: 'OpenCV pinhole: x_cam = R·x_world + t; u = fx·x/z + cx, v = fy·y/z + cy; pixel centres at integer (u, v)',
+        headPose: 'x_world = R·x_model + t, R = exp([axisAngle]×)',
+        mesh: 'binary PLY, WORLD space, marching cubes of the model\'s SDF over its mesh box; vertex normals from the field',
+        landmarks: 'iBUG-68 (0-based) landmarks paired with anchors: the posed anchors projected; the others are marked not visible',
+        masks: '8-bit grey PNG: 2 inside the rendered silhouette (Σw > 0.5), 0 outside',
+      },
+      camera: cameraJson(setup.camera),
+      codes: { z_geo: Array.from(setup.zGeo), z_app: Array.from(setup.zApp), sh: Array.from(setup.sh), expressions: Object.fromEntries(Object.entries(expressions).map(([k, v]) => [k, Array.from(v)])) },
+      frames: records,
+    };
+    await writeFile(join(out, 'sequence.json'), JSON.stringify(manifest, null, 1));
+    console.log(`wrote ${frames} frames (${size}×${size}) to ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    mv.dispose();
+  }
   return 0;
 }
 
@@ -170,6 +254,7 @@ export const command: Command = {
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'video') return video(rest);
+    if (sub === 'model-video') return modelVideo(rest);
     if (sub === 'params') return listParams();
     if (sub === 'bench') return bench(rest);
     throw new UsageError(sub ? `unknown sub-command '${sub}'` : 'missing sub-command');

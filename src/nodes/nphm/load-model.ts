@@ -10,7 +10,8 @@ import { MEAN_ANCHORS_65 } from '../../nphm/mean-anchors.ts';
 import { buildModel } from '../../nphm/state-dict.ts';
 import { readStudioWeights, validateManifest } from '../../nphm/weights/studio-format.ts';
 import { readTorchCheckpoint } from '../../nphm/weights/torch-checkpoint.ts';
-import type { LatentStats, ModelValue } from './values.ts';
+import { parseLatentStats } from '../../nphm/latent-stats.ts';
+import type { ModelValue } from './values.ts';
 
 /** `dir/file` for a URI `dir/model.json` (plain string joining keeps URIs portable). */
 export function siblingUri(uri: string, file: string): string {
@@ -35,23 +36,6 @@ export function parseConfigText(text: string, uri: string): unknown {
     }
   }
   return parseJson(text, uri);
-}
-
-function floats(v: unknown, what: string): Float32Array {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new Error(`${what} must be a list of finite numbers`);
-  return Float32Array.from(v as number[]);
-}
-
-/** Latent statistics file: {geo|app|exp: {mean: number[], std: number[]}}. */
-export function parseLatentStats(raw: unknown, dims: { geo: number; app: number; exp: number }, uri: string): LatentStats {
-  const o = raw as Record<string, { mean?: unknown; std?: unknown } | undefined>;
-  const part = (k: 'geo' | 'app' | 'exp') => {
-    const mean = floats(o?.[k]?.mean, `${uri}: ${k}.mean`);
-    const std = floats(o?.[k]?.std, `${uri}: ${k}.std`);
-    if (mean.length !== dims[k] || std.length !== dims[k]) throw new Error(`${uri}: ${k} statistics have ${mean.length}/${std.length} values, the model's ${k} code has ${dims[k]}`);
-    return { mean, std };
-  };
-  return { geo: part('geo'), app: part('app'), exp: part('exp') };
 }
 
 export async function loadStudioModel(assets: AssetReader, uri: string, statsUri?: string): Promise<ModelValue> {

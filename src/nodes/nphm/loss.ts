@@ -1,9 +1,10 @@
 import { defineNode } from '../contract.ts';
-import type { LossWeights } from '../../track/presets.ts';
+import type { LossWeights } from '../../track/schedules.ts';
 import { drawPoints, labelsToImage, overlay } from './images.ts';
 import type { CameraValue, LandmarksValue, LossValue, SegmentationValue, VideoValue } from './values.ts';
 
-const W = (description: string, max = 1e6) => ({ type: 'number' as const, default: -1, min: -1, max, description: `${description} (−1: the preset's value)` });
+/** −1 keeps the schedule's weight; any other value holds this term at it in every iteration of both stages. */
+const W = (description: string, schedule: string, max = 1e6) => ({ type: 'number' as const, default: -1, min: -1, max, description: `${description}; −1: the schedule's (${schedule}), a value: that weight in every iteration of both stages` });
 
 export const lossNode = defineNode({
   type: 'nphm.loss',
@@ -19,18 +20,18 @@ export const lossNode = defineNode({
   },
   outputs: { loss: { type: 'loss', description: 'targets and weights for the Optimizer' } },
   params: {
-    rgb: W('colour L1 weight'),
-    mask: W('silhouette weight'),
-    landmark: W('landmark weight'),
-    regLocGeo: W('local identity code L2'),
-    regGlobalGeo: W('global identity code L2'),
-    regLocApp: W('local appearance code L2'),
-    regGlobalApp: W('global appearance code L2'),
-    symmGeo: W('identity symmetry distance'),
-    symmApp: W('appearance symmetry distance'),
-    regExpr: W('expression code L2'),
-    exprSmooth: W('expression smoothness (stage 2)', 1e7),
-    poseSmooth: W('pose smoothness (stage 2)', 1e8),
+    rgb: W('colour L1 weight', '100'),
+    mask: W('silhouette weight', 'stage 1: 25, stage 2: 10'),
+    landmark: W('landmark weight', 'stage 1: 100 → 50 → 20 → 10 over each frame, stage 2: 5'),
+    regLocGeo: W('local identity code L2', 'stage 1: 1000, stage 2: 500'),
+    regGlobalGeo: W('global identity code L2', 'stage 1: 25, stage 2: 50'),
+    regLocApp: W('local appearance code L2', 'stage 1: 1000, stage 2: 500'),
+    regGlobalApp: W('global appearance code L2', '50'),
+    symmGeo: W('identity symmetry distance', '1'),
+    symmApp: W('appearance symmetry distance', '1'),
+    regExpr: W('expression code L2', 'first frame: 1000, later frames: 150, stage 2: 100'),
+    exprSmooth: W('expression smoothness (stage 2)', '2000, 1000 in the second half', 1e7),
+    poseSmooth: W('pose smoothness (stage 2)', '50 000, 25 000 in the second half', 1e8),
   },
   run: (inputs, p) => {
     const video = inputs.video as VideoValue;

@@ -5,14 +5,12 @@
  */
 import type { NphmModel } from '../../nphm/model.ts';
 import type { Camera } from '../../render/camera.ts';
-import type { TrackingState } from '../../track/tracker.ts';
-import type { LossWeights } from '../../track/presets.ts';
+import type { TrackingState } from '../../track/state.ts';
+import type { LossWeights } from '../../track/schedules.ts';
 
-export interface LatentStats {
-  geo: { mean: Float32Array; std: Float32Array };
-  app: { mean: Float32Array; std: Float32Array };
-  exp: { mean: Float32Array; std: Float32Array };
-}
+import type { LatentStats } from '../../nphm/latent-stats.ts';
+
+export type { LatentStats } from '../../nphm/latent-stats.ts';
 
 /** A loaded head model; the cache entry owns its tensors through `dispose`. */
 export interface ModelValue {
