@@ -111,6 +111,7 @@ export function visibleSurface(mesh: MeshLike & { normals?: Float32Array }, came
   const eye = cameraCenter(camera);
   const minCos = o.minCos ?? 0.2;
   const tol = o.depthTolerance ?? 0.006;
+  const f = Math.min(camera.intrinsics.fx, camera.intrinsics.fy);
   const keep: number[] = [];
   for (let i = 0; i < o.samples; i++) {
     const v = [eye[0] - pts[3 * i]!, eye[1] - pts[3 * i + 1]!, eye[2] - pts[3 * i + 2]!];
@@ -118,7 +119,11 @@ export function visibleSurface(mesh: MeshLike & { normals?: Float32Array }, came
     if (!(cos > minCos)) continue;
     const x = Math.round((uv[2 * i]! + 0.5) * scale - 0.5), y = Math.round((uv[2 * i + 1]! + 0.5) * scale - 0.5);
     if (x < 0 || y < 0 || x >= zbuf.width || y >= zbuf.height) continue;
-    if (depth[i]! > zbuf.depth[y * zbuf.width + x]! + tol) continue;
+    // The buffer holds the depth at the pixel's centre, up to 0.71 pixel away: on a slanted surface
+    // that differs by the slope (tan of the view angle) times the pixel's footprint.
+    const footprint = depth[i]! / (f * scale);
+    const slope = Math.sqrt(Math.max(0, 1 - cos * cos)) / cos;
+    if (depth[i]! > zbuf.depth[y * zbuf.width + x]! + tol + footprint * slope) continue;
     keep.push(i);
   }
   const out: SurfaceSamples = { points: new Float32Array(3 * keep.length), normals: new Float32Array(3 * keep.length), pixels: new Float32Array(2 * keep.length) };

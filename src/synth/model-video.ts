@@ -20,7 +20,7 @@ import { so3ExpNumbers } from '../render/pose.ts';
 import type { MeshData } from '../render/mesh.ts';
 import { projectToPixels } from '../track/projection.ts';
 import { meshCodes, withCodes, type Codes } from '../track/state-render.ts';
-import type { LandmarkPairs } from '../track/state.ts';
+import type { LandmarkPairs, TrackingFrame } from '../track/state.ts';
 import { Rng } from '../graph/rng.ts';
 import { sequenceCamera } from './video.ts';
 import type { PinholeCamera } from './raytrace.ts';
@@ -96,7 +96,8 @@ export function modelVideoPose(f: number, frames: number, seed: number): { omega
   };
 }
 
-function toCamera(c: PinholeCamera): Camera {
+/** The studio camera of a synthetic video's pinhole camera. */
+export function pinholeToCamera(c: PinholeCamera): Camera {
   const R = c.R, t = c.t;
   return makeCamera(c.width, c.height, [[c.fx, 0, c.cx], [0, c.fy, c.cy], [0, 0, 1]], [[R[0]!, R[1]!, R[2]!, t[0]!], [R[3]!, R[4]!, R[5]!, t[1]!], [R[6]!, R[7]!, R[8]!, t[2]!], [0, 0, 0, 1]], 'opencv');
 }
@@ -117,7 +118,7 @@ export async function renderModelVideo(model: NphmModel, stats: LatentStats, o: 
   const draw = (st: LatentStats['geo']) => Float32Array.from(st.mean, (m, i) => m + o.spread * st.std[i]! * rng.normal());
   const zGeo = draw(stats.geo), zApp = draw(stats.app);
   const pc = sequenceCamera(o.size);
-  const camera = toCamera(pc);
+  const camera = pinholeToCamera(pc);
   const W = o.size, H = o.size;
   for (let f = 0; f < o.frames; f++) {
     const weights = expressionProgramme(names, f);
@@ -160,4 +161,11 @@ export async function renderModelVideo(model: NphmModel, stats: LatentStats, o: 
     await onFrame({ index: f, width: W, height: H, ...frame, pose: { omega, R: Rh.flat(), t }, residual, expressionWeights: weights, zExp, mesh });
   }
   return { camera: pc, zGeo, zApp, sh: MODEL_VIDEO_SH };
+}
+
+/** A frame as the tracker takes it (what VideoSource, Landmarks and Segmentation give for the files). */
+export function trackingFrameOf(f: ModelVideoFrame, camera: Camera): TrackingFrame {
+  const landmarks = new Float32Array(136).fill(NaN);
+  for (let k = 0; k < 68; k++) if (f.visible[k]) landmarks.set([f.landmarks2d[2 * k]!, f.landmarks2d[2 * k + 1]!], 2 * k);
+  return { width: f.width, height: f.height, rgb: Float32Array.from(f.rgb, (v) => (v / 255) * 2 - 1), labels: f.labels, landmarks, camera };
 }

@@ -105,6 +105,15 @@ export function sliceSquaredNorm(code: tf.Tensor, from: number, to?: number): tf
   });
 }
 
+/** Mean of the squares of a slice [from, to) of a code vector. */
+export function sliceMeanSquare(code: tf.Tensor, from: number, to?: number): tf.Scalar {
+  return tf.tidy(() => {
+    const flat = tf.reshape(code, [-1]);
+    const end = to ?? flat.shape[0]!;
+    return tf.mean(tf.square(tf.slice(flat, [from], [end - from]))) as tf.Scalar;
+  });
+}
+
 /**
  * Symmetry distance of a local code layout [global(g) | local_0 … local_{L−1} (d each)]: the mean
  * Euclidean (not squared) distance between the codes of each symmetric anchor pair (2i, 2i + 1).

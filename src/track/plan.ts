@@ -59,6 +59,26 @@ export interface PlanOverrides {
   raysPerIteration?: number;
   /** Stage 1 only, or stage 1 then stage 2 (default). */
   stages?: '1' | '1+2';
+  /** The schedule's code steps by default; `raw` runs the original's code numbers verbatim. */
+  codeSteps?: CodeSteps;
+}
+
+/** The schedule with its code rates and regulariser weights in the units of `steps`. */
+export function scheduleInUnits(schedule: TrackingSchedule, steps: CodeSteps): TrackingSchedule {
+  if (steps === 'raw') return { ...schedule, codeSteps: 'raw' };
+  const sp = schedule.spread;
+  return {
+    ...schedule,
+    codeSteps: 'spread',
+    stage1: {
+      ...schedule.stage1,
+      weights: { ...schedule.stage1.weights, ...sp.stage1.weights },
+      firstFrameRegExpr: sp.stage1.firstFrameRegExpr,
+      lrFirst: { ...schedule.stage1.lrFirst, ...sp.stage1.lrFirst },
+      lrLater: { ...schedule.stage1.lrLater, ...sp.stage1.lrLater },
+    },
+    stage2: { ...schedule.stage2, weights: { ...schedule.stage2.weights, ...sp.stage2.weights }, lr: { ...schedule.stage2.lr, ...sp.stage2.lr } },
+  };
 }
 
 /** Value of a step function at u (units of PAPER_FRAME_ITERATIONS). */
@@ -76,9 +96,10 @@ export function motionMultiplier(m: TrackingSchedule['stage1']['motionMultiplier
 
 /**
  * Stage-1 learning rates at iteration `it` of a frame with `n` iterations (reference §4.3), the
- * milestones at k/251 of the frame: pose ×½ at 32; codes, colour and expression set to 2.5 × the
- * expression's base rate and SH ×½ at 150; codes, colour, expression and pose ×½ at 200; codes,
- * colour, expression and SH ×½ at 225. Frozen groups (rate 0) stay frozen.
+ * milestones at k/251 of the frame: pose ×½ at 32; expression ×2.5 and SH ×½ at 150; codes,
+ * colour, expression and pose ×½ at 200; codes, colour, expression and SH ×½ at 225. (At 150 the
+ * original sets codes and expression to 5e-4·lr_scale: the codes are still at that rate, the
+ * expression's 2e-4 rises by 2.5.) Frozen groups (rate 0) stay frozen.
  */
 export function stage1LearningRates(base: LearningRates, it: number, n: number): LearningRates {
   const lr = { ...base };
@@ -89,10 +110,8 @@ export function stage1LearningRates(base: LearningRates, it: number, n: number):
   const scale = (groups: (keyof LearningRates)[], f: number) => groups.forEach((g) => (lr[g] *= f));
   const codes: (keyof LearningRates)[] = ['geo', 'app', 'color'];
   if (passed(32)) scale(['rot', 'trans'], 0.5);
-  if (passed(150)) {
-    for (const g of [...codes, 'expr'] as const) if (base[g] > 0) lr[g] = 2.5 * base.expr;
-    scale(['sh'], 0.5);
-  }
+  if (passed(150)) scale(['expr'], 2.5);
+  if (passed(150)) scale(['sh'], 0.5);
   if (passed(200)) scale([...codes, 'expr', 'rot', 'trans'], 0.5);
   if (passed(225)) scale([...codes, 'expr', 'sh'], 0.5);
   return lr;
@@ -128,8 +147,9 @@ function checkOverrides(o: PlanOverrides): void {
  * The plan of a run over `motion.length` frames (`landmarkMotion` of the frames). Throws on an
  * override that is not a valid setting; lists overrides that have no effect in `ignored`.
  */
-export function resolveTrackingPlan(schedule: TrackingSchedule, motion: readonly number[], overrides: PlanOverrides = {}): TrackingPlan {
+export function resolveTrackingPlan(given: TrackingSchedule, motion: readonly number[], overrides: PlanOverrides = {}): TrackingPlan {
   checkOverrides(overrides);
+  const schedule = scheduleInUnits(given, overrides.codeSteps ?? given.codeSteps);
   const T = motion.length;
   if (T < 1) throw new Error('tracking needs at least one frame');
   const fixed = overrides.weights ?? {};

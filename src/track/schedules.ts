@@ -68,10 +68,26 @@ export interface Sampling {
  */
 export type CodeSteps = 'raw' | 'spread';
 
+export type CodeRates = Pick<LearningRates, 'geo' | 'app' | 'expr'>;
+export type RegulariserWeights = Pick<LossWeights, 'regLocGeo' | 'regLocApp' | 'regGlobalGeo' | 'regGlobalApp' | 'symmGeo' | 'symmApp' | 'regExpr'>;
+
+/**
+ * The code learning rates and latent-regulariser weights of `spread` code steps: rates in spreads
+ * per step, regularisers as means over a code's elements of (offset / spread)², symmetry as the
+ * pairs' distance in spreads per element (step.ts). Everything else of a schedule is the same in
+ * both conventions.
+ */
+export interface SpreadCodeSettings {
+  stage1: { lrFirst: CodeRates; lrLater: CodeRates; weights: RegulariserWeights; firstFrameRegExpr: number };
+  stage2: { lr: CodeRates; weights: RegulariserWeights };
+}
+
 export interface TrackingSchedule {
   name: string;
   sampling: Sampling;
+  /** The default code steps; the code numbers of stage1/stage2 are in `raw` units, `spread` holds the others. */
   codeSteps: CodeSteps;
+  spread: SpreadCodeSettings;
   stage1: {
     /** Iterations of the first frame (paper 251). */
     firstIterations: number;
@@ -116,10 +132,30 @@ const PAPER_LANDMARK: readonly Step[] = [
   { before: Infinity, value: 10 },
 ];
 
+/**
+ * Spread-unit code settings (see docs/architecture.md, "Tracking in units of the code spread"):
+ * measured on videos rendered by the default model, where the original's weights translated to
+ * spread units (local identity ≈ 30, first-frame expression ≈ 40) hold z_geo at the mean and
+ * z_exp at zero.
+ */
+const SPREAD_CODES: SpreadCodeSettings = {
+  stage1: {
+    lrFirst: { geo: 0.1, app: 0.1, expr: 0.1 },
+    lrLater: { geo: 0, app: 0, expr: 0.1 },
+    weights: { regLocGeo: 3, regGlobalGeo: 0.3, regLocApp: 3, regGlobalApp: 0.3, symmGeo: 0.1, symmApp: 0.1, regExpr: 0.5 },
+    firstFrameRegExpr: 1,
+  },
+  stage2: {
+    lr: { geo: 0.04, app: 0.04, expr: 0.05 },
+    weights: { regLocGeo: 1.5, regGlobalGeo: 0.6, regLocApp: 1.5, regGlobalApp: 0.3, symmGeo: 0.1, symmApp: 0.1, regExpr: 0.3 },
+  },
+};
+
 export const PAPER_SCHEDULE: TrackingSchedule = {
   name: 'paper',
   sampling: { raysPerIteration: 450, foregroundFraction: 0.75, nCoarse: 32, nImportance: 32, rayChunk: 32 },
-  codeSteps: 'raw',
+  codeSteps: 'spread',
+  spread: SPREAD_CODES,
   stage1: {
     firstIterations: PAPER_FRAME_ITERATIONS,
     motionMultipliers: { high: 0.5, mid: 0.25, low: 0.1 },

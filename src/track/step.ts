@@ -14,7 +14,7 @@ import { ORIGINAL_TRACKER_Y_SHIFTS, type AnchorSolution } from '../nphm/anchor-i
 import { cameraRays, sliceRays, sphereBounds } from '../render/rays.ts';
 import { chunkOptions, renderRays, shRotation } from '../render/render.ts';
 import { modelRenderField } from '../render/model-field.ts';
-import { landmarkLoss, maskLoss, rgbL1Loss, rgbRayWeights, selectRows, sliceSquaredNorm, symmetryDistance, temporalSmoothness } from './losses.ts';
+import { landmarkLoss, maskLoss, rgbL1Loss, rgbRayWeights, selectRows, sliceMeanSquare, sliceSquaredNorm, symmetryDistance, temporalSmoothness } from './losses.ts';
 import type { GroupedAdam } from './optimizer.ts';
 import { projectToPixels } from './projection.ts';
 import { sampleRayPixels, seededRandom } from './ray-sampling.ts';
@@ -117,14 +117,20 @@ function rayFreeTerms(s: StepInput, p: Prepared, sc: Scene, families: ReadonlySe
     if (families.has(FAMILY_OF[k]) && w[k] > 0) parts.push(record(k, f()));
   };
   if (families.has('regularisers')) {
-    const c = s.vars.centred(sc.codes);
-    add('regGlobalGeo', () => sliceSquaredNorm(c.geo, 0, cfg.lat_dim_glob));
-    add('regLocGeo', () => sliceSquaredNorm(c.geo, cfg.lat_dim_glob));
-    add('regGlobalApp', () => sliceSquaredNorm(c.app, 0, cfg.lat_dim_glob));
-    add('regLocApp', () => sliceSquaredNorm(c.app, cfg.lat_dim_glob));
-    add('symmGeo', () => symmetryDistance(sc.codes.zGeo, cfg.lat_dim_glob, cfg.lat_dim_loc_geo, cfg.nsymm_pairs));
-    add('symmApp', () => symmetryDistance(sc.codes.zApp, cfg.lat_dim_glob, cfg.lat_dim_loc_app, cfg.nsymm_pairs));
-    add('regExpr', () => sliceSquaredNorm(sc.codes.zExp, 0));
+    const c = s.vars.regularised(sc.codes, s.row);
+    const sq = (x: tf.Tensor, from: number, to?: number) => (c.perElement ? sliceMeanSquare(x, from, to) : sliceSquaredNorm(x, from, to));
+    // Per element (spread steps): the distance of a pair's local codes in spreads per element.
+    const symm = (x: tf.Tensor, local: number) => {
+      const d = symmetryDistance(x, cfg.lat_dim_glob, local, cfg.nsymm_pairs);
+      return c.perElement ? (tf.div(d, Math.sqrt(local)) as tf.Scalar) : d;
+    };
+    add('regGlobalGeo', () => sq(c.geo, 0, cfg.lat_dim_glob));
+    add('regLocGeo', () => sq(c.geo, cfg.lat_dim_glob));
+    add('regGlobalApp', () => sq(c.app, 0, cfg.lat_dim_glob));
+    add('regLocApp', () => sq(c.app, cfg.lat_dim_glob));
+    add('symmGeo', () => symm(c.geo, cfg.lat_dim_loc_geo));
+    add('symmApp', () => symm(c.app, cfg.lat_dim_loc_app));
+    add('regExpr', () => sq(c.exp, 0));
   }
   if (p.anchors) {
     const a = p.anchors;

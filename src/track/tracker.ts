@@ -18,6 +18,7 @@
  *   to its landmarks, later frames at the previous pose moved by the landmark-fitted motion
  *   (pose-init.ts).
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { NphmModel } from '../nphm/model.ts';
 import type { LatentStats } from '../nphm/latent-stats.ts';
 import { codeSpace, type CodeSpace } from './code-space.ts';
@@ -35,6 +36,8 @@ export interface TrackProgress extends StepResult {
   iteration: number;
   iterations: number;
   settings: StepSettings;
+  /** On diagnosed iterations: the codes after the step (to follow how far they move). */
+  codes?: { zGeo: Float32Array; zApp: Float32Array; zExp: Float32Array };
 }
 
 export interface TrackOptions {
@@ -78,6 +81,7 @@ async function optimise(model: NphmModel, vars: TrackVariables, o: TrackOptions,
       checkAbort(o);
       const row = run.row(it);
       const settings = run.settings(it);
+      const diagnose = !!o.diagnoseEvery && it % o.diagnoseEvery === 0;
       const result = await trackingStep(opt, {
         model,
         vars,
@@ -88,13 +92,23 @@ async function optimise(model: NphmModel, vars: TrackVariables, o: TrackOptions,
         pairs: o.pairs,
         anchorYShifts: o.anchorYShifts ?? false,
         seed: run.seed(it),
-        diagnose: !!o.diagnoseEvery && it % o.diagnoseEvery === 0,
+        diagnose,
       });
-      o.onProgress?.({ ...result, stage: run.stage, frame: vars.frameIds[row]!, iteration: it + 1, iterations: run.iterations, settings });
+      const codes = diagnose ? await readCodes(vars, row) : undefined;
+      o.onProgress?.({ ...result, stage: run.stage, frame: vars.frameIds[row]!, iteration: it + 1, iterations: run.iterations, settings, ...(codes ? { codes } : {}) });
       await yieldToEventLoop();
     }
   } finally {
     opt.dispose();
+  }
+}
+
+async function readCodes(vars: TrackVariables, row: number): Promise<{ zGeo: Float32Array; zApp: Float32Array; zExp: Float32Array }> {
+  const c = vars.codes(row);
+  try {
+    return { zGeo: (await c.zGeo.data()) as Float32Array, zApp: (await c.zApp.data()) as Float32Array, zExp: (await c.zExp.data()) as Float32Array };
+  } finally {
+    tf.dispose([c.zGeo, c.zApp, c.zExp]);
   }
 }
 

@@ -74,9 +74,20 @@ export class TrackVariables {
     return tf.tidy(() => (this.space.steps === 'raw' ? tf.clone(this.uExp) : tf.add(this.axes.exp.centre, tf.mul(this.axes.exp.scale, this.uExp))) as tf.Tensor2D);
   }
 
-  /** Offsets from the code space's centre, whose norms the latent regularisers measure (the codes themselves for raw steps). */
-  centred(codes: RowCodes): { geo: tf.Tensor1D; app: tf.Tensor1D } {
-    return tf.tidy(() => ({ geo: tf.sub(codes.zGeo, this.axes.geo.centre) as tf.Tensor1D, app: tf.sub(codes.zApp, this.axes.app.centre) as tf.Tensor1D }));
+  /**
+   * What the latent regularisers measure: the codes themselves for raw steps (the original's
+   * ‖z‖²), and for spread steps the offsets from the centre in units of the spread, u, whose
+   * regularisers are means over elements (so a weight means "a code one spread from the mean
+   * everywhere costs this much", whatever the code's length).
+   */
+  regularised(codes: RowCodes, row: number): { geo: tf.Tensor1D; app: tf.Tensor1D; exp: tf.Tensor1D; perElement: boolean } {
+    if (this.space.steps === 'raw') return { geo: codes.zGeo, app: codes.zApp, exp: tf.reshape(codes.zExp, [-1]) as tf.Tensor1D, perElement: false };
+    return tf.tidy(() => ({
+      geo: tf.clone(this.uGeo) as tf.Tensor1D,
+      app: tf.clone(this.uApp) as tf.Tensor1D,
+      exp: tf.reshape(tf.slice(this.uExp, [row, 0], [1, -1]), [-1]) as tf.Tensor1D,
+      perElement: true,
+    })) as unknown as { geo: tf.Tensor1D; app: tf.Tensor1D; exp: tf.Tensor1D; perElement: boolean };
   }
 
   pose(row: number): HeadPose {

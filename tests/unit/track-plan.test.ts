@@ -33,8 +33,8 @@ describe('the paper schedule, as the original', () => {
     expect(lr(32).rot).toBe(2.5e-3);
     expect(lr(32).trans).toBe(1.25e-3);
     expect(lr(149).geo).toBe(5e-4);
-    expect(lr(150).geo).toBeCloseTo(5e-4, 12); // set to 2.5 × the expression rate 2e-4
-    expect(lr(150).expr).toBeCloseTo(5e-4, 12); // the expression rate goes up
+    expect(lr(150).geo).toBeCloseTo(5e-4, 12); // the original sets codes and expression to 5e-4 here
+    expect(lr(150).expr).toBeCloseTo(5e-4, 12); // so the expression rate goes up by 2.5
     expect(lr(150).sh).toBeCloseTo(0.025, 12);
     expect(lr(200).geo).toBeCloseTo(2.5e-4, 12);
     expect(lr(200).rot).toBeCloseTo(1.25e-3, 12);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.ts';
@@ -52,6 +52,13 @@ export const command: Command = {
       throw new Error(`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`);
     }
     writeStudioWeightsDir(out, written);
+    // The training codes' statistics: tracking steps codes in units of their spread.
+    const { readTorchCheckpoint } = await import('../../nphm/weights/torch-checkpoint.ts');
+    const { latentStatsFromCheckpoint, latentStatsJson } = await import('../../nphm/weights/checkpoint-latents.ts');
+    const { derivedSizes, validateConfig } = await import('../../nphm/config.ts');
+    const latents = latentStatsFromCheckpoint(readTorchCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)), derivedSizes(validateConfig(config)));
+    if (latents.stats) writeFileSync(join(out, 'latent-stats.json'), latentStatsJson(latents.stats, `Per-element mean and std of the training codes of ${basename(checkpoint)} (latent_codes); sample z = mean + 0.85·std·ε (as NPHM).`));
+    else console.warn(`no latent-stats.json: ${latents.reason}; tracking needs code steps "raw" with this model`);
     const m = written.manifest;
     const count = (p: string) => m.tensors.filter((t) => t.name.startsWith(p)).reduce((a, t) => a + t.length, 0);
     const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e6 ? 3 : 2)} M`;

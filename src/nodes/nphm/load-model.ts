@@ -10,6 +10,7 @@ import { MEAN_ANCHORS_65 } from '../../nphm/mean-anchors.ts';
 import { buildModel } from '../../nphm/state-dict.ts';
 import { readStudioWeights, validateManifest } from '../../nphm/weights/studio-format.ts';
 import { readTorchCheckpoint } from '../../nphm/weights/torch-checkpoint.ts';
+import { latentStatsFromCheckpoint } from '../../nphm/weights/checkpoint-latents.ts';
 import { parseLatentStats } from '../../nphm/latent-stats.ts';
 import type { ModelValue } from './values.ts';
 
@@ -64,5 +65,13 @@ export async function loadCheckpointModel(assets: AssetReader, uri: string, conf
   const config = validateConfig(parseConfigText(await assets.readText(configUri), configUri));
   const ckpt = readTorchCheckpoint(await assets.read(uri));
   const model = buildModel(config, { idDecoder: ckpt.stateDict('id_decoder'), exDecoder: ckpt.stateDict('ex_decoder') }, MEAN_ANCHORS_65);
-  return { model, name: uri, dispose: () => model.dispose() };
+  const value: ModelValue = { model, name: uri, dispose: () => model.dispose() };
+  try {
+    const latents = latentStatsFromCheckpoint(ckpt, model.sizes);
+    if (latents.stats) value.stats = latents.stats;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return value;
 }
