@@ -224,14 +224,16 @@ export class MarchingCubesStream {
     const plane = this.plane;
     if (values.length < plane) throw new Error(`marching cubes: layer ${this.z} has ${values.length} values, expected ${plane}`);
     if (this.z >= nz) throw new Error(`marching cubes: more than ${nz} layers pushed`);
+    // The stream keeps the layer until the next push: a copy, because callers may refill one buffer.
+    const own = Float32Array.from(values as ArrayLike<number>).subarray(0, plane);
     if (!this.lo) {
-      this.layerEdges(values, 0, this.xLo, this.yLo);
-      this.lo = values;
+      this.layerEdges(own, 0, this.xLo, this.yLo);
+      this.lo = own;
       this.z = 1;
       return;
     }
     const lo = this.lo;
-    const hi = values;
+    const hi = own;
     const z = this.z - 1;
     const iso = this.iso;
     const [ox, oy, oz] = this.grid.origin;

@@ -35,6 +35,8 @@ export interface ModelVideoOptions {
   expressions: Readonly<Record<string, Float32Array>>;
   /** Marching-cubes resolution of the ground-truth meshes. */
   meshResolution: number;
+  /** Coarse and importance samples per ray of the frames' render (default 64 each). */
+  samples?: number;
   pairs: LandmarkPairs;
 }
 
@@ -133,7 +135,7 @@ export async function renderModelVideo(model: NphmModel, stats: LatentStats, o: 
       const pose = { rot: tf.tensor1d(residual.rot), trans: tf.tensor1d(residual.trans) };
       const sh = tf.tensor2d(MODEL_VIDEO_SH, [9, 3]);
       try {
-        const img = await renderChunked(modelRenderField(model, cond), cameraRays(camera), { pose, sh, w2cRotation: shRotation(camera) }, { variance: 0.8, nCoarse: 64, nImportance: 64, chunk: 512 });
+        const img = await renderChunked(modelRenderField(model, cond), cameraRays(camera), { pose, sh, w2cRotation: shRotation(camera) }, { variance: 0.8, nCoarse: o.samples ?? 64, nImportance: o.samples ?? 64, chunk: 512 });
         const rgb = new Uint8Array(3 * W * H);
         img.rgb.forEach((v, i) => (rgb[i] = Math.round(Math.min(1, Math.max(0, (v + 1) / 2)) * 255)));
         const labels = Uint8Array.from(img.weightsSum, (w) => (w > 0.5 ? 2 : 0));

@@ -9,7 +9,7 @@
  * area and volume errors are below 0.1% (they fall as h²), well inside the 1% asked.
  */
 import { describe, expect, it } from 'vitest';
-import { caseTriangles, marchingCubes, MarchingCubesStream, type GridSpec } from '../../src/render/marching-cubes.ts';
+import { caseTriangles, marchingCubes, marchingCubesLayers, MarchingCubesStream, type GridSpec } from '../../src/render/marching-cubes.ts';
 import { meshStats, meshVertexNormals } from '../../src/render/mesh.ts';
 
 type Sdf = (x: number, y: number, z: number) => number;
@@ -119,5 +119,25 @@ describe('marching cubes', () => {
     const st = meshStats(a);
     expect(st.boundaryEdges).toBe(0);
     expect(Math.abs(st.volume / ((4 / 3) * Math.PI * 0.027) - 1)).toBeLessThan(0.02);
+  });
+
+  it('gives the same mesh when the caller refills one buffer for every layer (the stream keeps its own copy)', () => {
+    const f = sphere(0.3);
+    const dims: [number, number, number] = [24, 24, 24];
+    const h = 0.8 / 23;
+    const grid: GridSpec = { dims, origin: [-0.4, -0.4, -0.4], spacing: [h, h, h] };
+    const plane = dims[0] * dims[1];
+    const fill = (z: number, out: Float32Array) => {
+      for (let y = 0; y < dims[1]; y++) for (let x = 0; x < dims[0]; x++) out[x + dims[0] * y] = f(-0.4 + x * h, -0.4 + y * h, -0.4 + z * h);
+      return out;
+    };
+    const fresh = marchingCubesLayers(grid, (z) => fill(z, new Float32Array(plane)));
+    const shared = new Float32Array(plane);
+    const reused = marchingCubesLayers(grid, (z) => fill(z, shared));
+    expect(reused.indices).toEqual(fresh.indices);
+    expect(reused.positions).toEqual(fresh.positions);
+    const nv = reused.positions.length / 3;
+    expect(Math.max(...reused.indices)).toBeLessThan(nv);
+    expect(meshStats(reused).boundaryEdges).toBe(0);
   });
 });

@@ -14,12 +14,13 @@ const usage = `usage:
       truth: frames/*.png, masks/*.png (class ids), meshes/*.ply (world space, marching cubes at grid
       spacing H model units, default 0.02), and sequence.json (camera, poses, expressions, iBUG-68
       landmarks with visibility, anchors)
-  nphm synth model-video --model DIR --out DIR --frames N --size PX --seed S [--expressions FILE] [--spread X] [--mesh-resolution R]
+  nphm synth model-video --model DIR --out DIR --frames N --size PX --seed S [--expressions FILE] [--spread X] [--mesh-resolution R] [--samples K]
       a video rendered by the MonoNPHM model itself (src/synth/model-video.ts), in the same format:
       identity and appearance z = μ + X·σ·ε from the model's latent statistics (default X 1.5), the
       named expressions of FILE (default DIR/expressions.json, from nphm fit-expressions) blended per
       frame, known poses and lighting; masks from the silhouette, landmarks from the posed anchors,
-      meshes from the model (resolution R, default 128); sequence.json also records the true codes
+      meshes from the model (resolution R, default 128), K samples per ray (default 64);
+      sequence.json also records the true codes
   nphm synth params
       list the identity, expression and appearance parameters with their ranges
   nphm synth bench [--points N] [--size PX]
@@ -131,6 +132,7 @@ async function modelVideo(argv: string[]): Promise<number> {
   const spread = numberFlag(args, 'spread', 1.5);
   if (!(spread >= 0 && spread <= 4)) throw new UsageError(`--spread must be in [0, 4], got ${spread}`);
   const meshResolution = intFlag(args, 'mesh-resolution', 128, 32, 512);
+  const samples = intFlag(args, 'samples', 64, 8, 256);
   const exprPath = resolve(flag(args, 'expressions') ?? join(modelDir, 'expressions.json'));
   const { readFile } = await import('node:fs/promises');
   const { initNodeTf } = await import('../tf-node.ts');
@@ -145,10 +147,10 @@ async function modelVideo(argv: string[]): Promise<number> {
     if (!mv.stats) throw new Error(`${modelDir} has no latent-stats.json: a model video draws its codes from them`);
     const expressions = parseNamedExpressions(JSON.parse(await readFile(exprPath, 'utf8')), mv.model.sizes.zExpDim, exprPath);
     for (const d of ['frames', 'masks', 'meshes']) await mkdir(join(out, d), { recursive: true });
-    const command = `nphm synth model-video --model ${flag(args, 'model')} --out ${flag(args, 'out')} --frames ${frames} --size ${size} --seed ${seed} --spread ${spread} --mesh-resolution ${meshResolution}`;
+    const command = `nphm synth model-video --model ${flag(args, 'model')} --out ${flag(args, 'out')} --frames ${frames} --size ${size} --seed ${seed} --spread ${spread} --mesh-resolution ${meshResolution} --samples ${samples}`;
     const records: object[] = [];
     const t0 = performance.now();
-    const setup = await renderModelVideo(mv.model, mv.stats, { frames, size, seed, spread, expressions, meshResolution, pairs: LANDMARK_PAIRS }, async (f) => {
+    const setup = await renderModelVideo(mv.model, mv.stats, { frames, size, seed, spread, expressions, meshResolution, samples, pairs: LANDMARK_PAIRS }, async (f) => {
       const name = pad(f.index);
       await writeFile(join(out, 'frames', `${name}.png`), encode({ width: f.width, height: f.height, data: f.rgb, channels: 3, depth: 8 }));
       await writeFile(join(out, 'masks', `${name}.png`), encode({ width: f.width, height: f.height, data: f.labels, channels: 1, depth: 8 }));

@@ -26,6 +26,7 @@ export const optimizerNode = defineNode({
   params: {
     schedule: { type: 'enum', default: 'short', options: ['short', 'paper'], description: 'iteration counts, rays and samples, learning rates and their milestones' },
     stages: { type: 'enum', default: '1+2', options: ['1', '1+2'], description: 'stage 1 only, or stage 1 then stage 2' },
+    codeSteps: { type: 'enum', default: 'spread', options: ['spread', 'raw'], description: 'step the codes in units of the model\'s code spread (its latent statistics; one schedule fits every model) or in raw code units with the original\'s numbers verbatim' },
     firstIterations: { type: 'number', default: 0, integer: true, min: 0, max: 100000, description: 'iterations of the first frame (0: the schedule\'s)' },
     laterIterations: { type: 'number', default: 0, integer: true, min: 0, max: 100000, description: 'iterations of every later frame (0: from landmark motion, as the original)' },
     stage2Iterations: { type: 'number', default: 0, integer: true, min: 0, max: 1000000, description: 'stage-2 iterations (0: the schedule\'s, per frame)' },
@@ -59,6 +60,7 @@ export const optimizerNode = defineNode({
       laterIterations: count(p.laterIterations),
       stage2Iterations: count(p.stage2Iterations),
       raysPerIteration: count(p.rays),
+      codeSteps: p.codeSteps as 'spread' | 'raw',
     };
     const plan = resolveTrackingPlan(TRACKING_SCHEDULES[p.schedule as string]!, landmarkMotion(frames), overrides);
     for (const msg of plan.ignored) ctx.log(`ignored: ${msg}`);
