@@ -98,7 +98,7 @@ export async function main(argv: string[]): Promise<void> {
       last = now;
     };
     last = performance.now();
-    const plan = resolveTrackingPlan(schedule, [0], { firstIterations: reps + 1, stages: '1' });
+    const plan = resolveTrackingPlan(schedule, [0], { firstIterations: reps + 1, stages: '1', codeSteps: 'raw' }); // random-weight models carry no code statistics to step in
     await track(model, [frame], { plan, pairs: LANDMARK_PAIRS, onProgress });
     const step = stamps.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, stamps.length - 1);
     const backward = Math.max(0, step - coarse - fine - anchors);

@@ -9,7 +9,7 @@
  * the true pose.
  *
  * Run: `nphm bench tracking-diagnosis [--schedule short|paper] [--iterations 60] [--every 10]
- *   [--size 96] [--seed 5] [--spread 1.5] [--rays N] [--true-pose]`
+ *   [--size 96] [--seed 5] [--spread 1.5] [--rays N] [--true-pose] [--code-steps spread|raw]`
  * (`--true-pose` starts at the true pose instead of the landmark fit: separates pose from shape.)
  */
 import { readFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ import { so3ExpNumbers } from '../src/render/pose.ts';
 
 const GROUPS = ['geo', 'app', 'color', 'expr', 'sh', 'rot', 'trans'] as const;
 
-export async function runTrackingDiagnosisBench(o: { schedule?: string; iterations?: number; every?: number; size?: number; seed?: number; spread?: number; rays?: number; 'true-pose'?: boolean } = {}): Promise<void> {
+export async function runTrackingDiagnosisBench(o: { schedule?: string; iterations?: number; every?: number; size?: number; seed?: number; spread?: number; rays?: number; 'true-pose'?: boolean; 'code-steps'?: string } = {}): Promise<void> {
   await initNodeTf('wasm');
   const mv = await loadStudioModel(nodeAssetReader([PUBLIC_DIR]), 'models/default/model.json');
   const stats = mv.stats!;
@@ -48,7 +48,9 @@ export async function runTrackingDiagnosisBench(o: { schedule?: string; iteratio
   if (!schedule) throw new Error(`--schedule: one of ${Object.keys(TRACKING_SCHEDULES).join(', ')}`);
   const iterations = o.iterations ?? 60;
   const every = o.every ?? 10;
-  const plan = resolveTrackingPlan(schedule, [0], { firstIterations: iterations, stages: '1', ...(o.rays ? { raysPerIteration: o.rays } : {}) });
+  const steps = o['code-steps'];
+  if (steps !== undefined && steps !== 'spread' && steps !== 'raw') throw new Error('--code-steps: spread or raw');
+  const plan = resolveTrackingPlan(schedule, [0], { firstIterations: iterations, stages: '1', ...(o.rays ? { raysPerIteration: o.rays } : {}), ...(steps ? { codeSteps: steps } : {}) });
   const truth = { zGeo: setup.zGeo, zApp: setup.zApp, zExp: f0.zExp };
   const G = model.config.decoder.id.lat_dim_glob;
   const std = { geo: stats.geo.std, app: stats.app.std, exp: Float32Array.from(stats.exp.std, (s, i) => Math.hypot(s, stats.exp.mean[i]!)) };
@@ -58,7 +60,7 @@ export async function runTrackingDiagnosisBench(o: { schedule?: string; iteratio
     return Math.sqrt(q / (to - from));
   };
   const start = { zGeo: Float32Array.from(stats.geo.mean), zApp: Float32Array.from(stats.app.mean), zExp: new Float32Array(model.sizes.zExpDim) };
-  console.log(`tracking diagnosis: first frame of a default-model video (seed ${o.seed ?? 5}, spread ${o.spread ?? 1.5}, ${size} px, expression ${JSON.stringify(f0.expressionWeights)}), schedule ${schedule.name} (${schedule.codeSteps} code steps), ${iterations} iterations, ${plan.sampling.raysPerIteration} rays`);
+  console.log(`tracking diagnosis: first frame of a default-model video (seed ${o.seed ?? 5}, spread ${o.spread ?? 1.5}, ${size} px, expression ${JSON.stringify(f0.expressionWeights)}), schedule ${schedule.name} (${plan.codeSteps} code steps), ${iterations} iterations, ${plan.sampling.raysPerIteration} rays`);
   console.log(`  truth from the start (spreads RMS per element): z_geo global ${rmsIn(truth.zGeo, start.zGeo, std.geo, 0, G).toFixed(2)}, local ${rmsIn(truth.zGeo, start.zGeo, std.geo, G).toFixed(2)}; z_app ${rmsIn(truth.zApp, start.zApp, std.app).toFixed(2)}; z_exp ${rmsIn(truth.zExp, start.zExp, std.exp).toFixed(2)}`);
   const rotDeg = (a: ArrayLike<number>, b: ArrayLike<number>) => {
     const A = so3ExpNumbers(Array.from(a)), B = so3ExpNumbers(Array.from(b));

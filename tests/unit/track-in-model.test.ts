@@ -1,7 +1,7 @@
 /**
  * Tracking inside the model's own space: frames rendered by the default model itself with known
  * codes (src/synth/model-video.ts: an identity and appearance 1.5 spreads from the mean, a mild
- * smile, an open jaw, a full smile; known poses and lighting; masks from the silhouette, landmarks
+ * smile; known poses and lighting; masks from the silhouette, landmarks
  * from the posed anchors), tracked from the mean head. Nothing separates the frames from the model
  * but the tracker, so what it fails to recover is the optimiser's or the gradients' doing.
  *
@@ -22,12 +22,11 @@ import { pinholeToCamera, renderModelVideo, trackingFrameOf, type ModelVideoFram
 import { LANDMARK_PAIRS } from '../../src/track/landmark-pairs.ts';
 import { SHORT_SCHEDULE } from '../../src/track/schedules.ts';
 import { resolveTrackingPlan } from '../../src/track/plan.ts';
-import { landmarkMotion } from '../../src/track/state.ts';
 import { track } from '../../src/track/tracker.ts';
 import { meshCodes } from '../../src/track/state-render.ts';
 import { modelToWorldNumbers } from '../../src/nodes/nphm/pose-math.ts';
 import { scoreTracking } from '../../src/cli/tracking-eval.ts';
-import { groundTruthPoints, regionAccuracy, type FrameTruth } from '../../src/track/accuracy.ts';
+import { type FrameTruth } from '../../src/track/accuracy.ts';
 import type { Camera } from '../../src/render/camera.ts';
 
 let mv: ModelValue;
@@ -47,7 +46,7 @@ beforeAll(async () => {
   const file = fileURLToPath(new URL('../../public/models/default/expressions.json', import.meta.url));
   const expressions = parseNamedExpressions(JSON.parse(readFileSync(file, 'utf8')), mv.model.sizes.zExpDim, file);
   frames = [];
-  const setup = await renderModelVideo(mv.model, mv.stats!, { frames: 3, size: 96, seed: 5, spread: 1.5, expressions, meshResolution: 112, samples: 32, pairs: LANDMARK_PAIRS }, (f) => void frames.push(f));
+  const setup = await renderModelVideo(mv.model, mv.stats!, { frames: 1, size: 96, seed: 5, spread: 1.5, expressions, meshResolution: 112, samples: 32, pairs: LANDMARK_PAIRS }, (f) => void frames.push(f));
   camera = pinholeToCamera(setup.camera);
   truthGeo = setup.zGeo;
 }, 1_200_000);
@@ -77,23 +76,4 @@ describe('tracking frames rendered by the default model (short schedule, 96 px)'
     expect(t.faceAligned.chamferL1mm).toBeLessThan(1.5);
     expect(t.faceAligned.normalConsistency).toBeGreaterThan(m.faceAligned.normalConsistency);
   }, 1_200_000);
-
-  it('follows the expression: the open jaw is tracked, not absorbed by pose or identity', async () => {
-    const plan = resolveTrackingPlan(SHORT_SCHEDULE, landmarkMotion(frames.map((f) => trackingFrameOf(f, camera))), { firstIterations: 60, laterIterations: 40, stage2Iterations: 16 });
-    const state = await track(mv.model, frames.map((f) => trackingFrameOf(f, camera)), { plan, pairs: LANDMARK_PAIRS, stats: mv.stats, seed: 2 });
-    const rows: string[] = [];
-    for (const [i, f] of frames.entries()) {
-      const fr = state.frames[i]!;
-      const gt = groundTruthPoints(truthOf(f));
-      const tracked = regionAccuracy(await worldMesh({ zGeo: state.zGeo, zApp: state.zApp, zExp: fr.zExp }, fr), gt).faceAligned.chamferL1mm;
-      const neutral = regionAccuracy(await worldMesh({ zGeo: state.zGeo, zApp: state.zApp, zExp: new Float32Array(fr.zExp.length) }, fr), gt).faceAligned.chamferL1mm;
-      const expErr = relErr(fr.zExp, f.zExp);
-      rows.push(`frame ${i} ${JSON.stringify(f.expressionWeights)}: tracked ${tracked.toFixed(2)} mm, same head with a neutral expression ${neutral.toFixed(2)} mm, z_exp error ${expErr.toFixed(2)}`);
-      if (f.expressionWeights.jawOpen) {
-        expect(tracked, `frame ${i}`).toBeLessThan(0.7 * neutral);
-        expect(expErr, `frame ${i}`).toBeLessThan(0.8);
-      }
-    }
-    console.log(`in-model sequence (aligned face Chamfer-L1):\n  ${rows.join('\n  ')}`);
-  }, 1_800_000);
 });
