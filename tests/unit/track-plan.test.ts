@@ -11,7 +11,7 @@ import { LOSS_TERMS, PAPER_SCHEDULE, SHORT_SCHEDULE, type LossWeights } from '..
 const MOTION = [0, ...Array.from({ length: 23 }, (_, i) => [6, 1.5, 0.1][i % 3]!)];
 
 describe('the paper schedule, as the original', () => {
-  const plan = resolveTrackingPlan(PAPER_SCHEDULE, MOTION);
+  const plan = resolveTrackingPlan(PAPER_SCHEDULE, MOTION, { codeSteps: 'raw' }); // the original's numbers, in its raw code units
 
   it('has 251 iterations on the first frame, 125 / 62 / 25 on later ones by landmark motion, 62.75 per frame in stage 2', () => {
     expect(plan.stage1[0]!.iterations).toBe(251);
