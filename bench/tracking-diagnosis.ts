@@ -21,13 +21,11 @@ import { parseNamedExpressions } from '../src/nphm/named-expressions.ts';
 import { renderModelVideo, pinholeToCamera, trackingFrameOf, type ModelVideoFrame } from '../src/synth/model-video.ts';
 import { LANDMARK_PAIRS } from '../src/track/landmark-pairs.ts';
 import { TRACKING_SCHEDULES } from '../src/track/schedules.ts';
-import { resolveTrackingPlan } from '../src/track/plan.ts';
+import { resolveTrackingPlan, type PlanOverrides } from '../src/track/plan.ts';
 import { track, type TrackProgress } from '../src/track/tracker.ts';
 import { TERM_FAMILIES } from '../src/track/step.ts';
-import { scoreTracking } from '../src/cli/tracking-eval.ts';
-import { meshCodes } from '../src/track/state-render.ts';
-import { modelToWorldNumbers } from '../src/nodes/nphm/pose-math.ts';
-import { formatAccuracy } from '../src/track/accuracy.ts';
+import { scoreTracking, trackedFrameMesh } from '../src/cli/tracking-eval.ts';
+import { formatAccuracy, MM_PER_UNIT } from '../src/track/accuracy.ts';
 import { so3ExpNumbers } from '../src/render/pose.ts';
 
 const GROUPS = ['geo', 'app', 'color', 'expr', 'sh', 'rot', 'trans'] as const;
@@ -48,8 +46,7 @@ export async function runTrackingDiagnosisBench(o: { schedule?: string; iteratio
   if (!schedule) throw new Error(`--schedule: one of ${Object.keys(TRACKING_SCHEDULES).join(', ')}`);
   const iterations = o.iterations ?? 60;
   const every = o.every ?? 10;
-  const steps = o['code-steps'];
-  if (steps !== undefined && steps !== 'spread' && steps !== 'raw') throw new Error('--code-steps: spread or raw');
+  const steps = o['code-steps'] as PlanOverrides['codeSteps'];
   const plan = resolveTrackingPlan(schedule, [0], { firstIterations: iterations, stages: '1', ...(o.rays ? { raysPerIteration: o.rays } : {}), ...(steps ? { codeSteps: steps } : {}) });
   const truth = { zGeo: setup.zGeo, zApp: setup.zApp, zExp: f0.zExp };
   const G = model.config.decoder.id.lat_dim_glob;
@@ -90,10 +87,9 @@ export async function runTrackingDiagnosisBench(o: { schedule?: string; iteratio
   const seconds = (performance.now() - t0) / 1000;
   for (const r of rows) console.log(r);
   const fr = state.frames[0]!;
-  const dt = Array.from(fr.trans, (t, i) => (t - f0.residual.trans[i]!) * 250);
+  const dt = Array.from(fr.trans, (t, i) => (t - f0.residual.trans[i]!) * MM_PER_UNIT);
   console.log(`  pose error: rotation ${rotDeg(fr.rot, f0.residual.rot).toFixed(2)}°, translation ${dt.map((x) => x.toFixed(1)).join(', ')} mm (x, y, z model)`);
-  const mesh = await meshCodes(model, { zGeo: state.zGeo, zApp: state.zApp, zExp: fr.zExp }, { resolution: 128, colors: false, normals: 'none' });
-  const acc = await scoreTracking(model, [{ ...mesh, positions: modelToWorldNumbers(mesh.positions, fr) }], [{ mesh: f0.mesh, camera, pose: f0.residual, labels: f0.labels }], stats);
+  const acc = await scoreTracking(model, [await trackedFrameMesh(model, state, 0, 128)], [{ mesh: f0.mesh, camera, pose: f0.residual, labels: f0.labels }], stats);
   for (const r of ['face', 'faceAligned'] as const) {
     console.log(`  [${r}] tracked ${formatAccuracy(acc.trackedMean[r])}`);
     console.log(`  [${r}] mean head at the true pose ${formatAccuracy(acc.truePoseMean[r])}`);

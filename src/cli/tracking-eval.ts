@@ -10,7 +10,8 @@ import type { Engine } from '../graph/engine.ts';
 import type { NphmModel } from '../nphm/model.ts';
 import type { LatentStats } from '../nphm/latent-stats.ts';
 import type { CodeSequenceValue, ModelValue, VideoValue } from '../nodes/nphm/values.ts';
-import { meshCodes } from '../track/state-render.ts';
+import { frameCodes, meshCodes } from '../track/state-render.ts';
+import type { TrackingState } from '../track/state.ts';
 import { groundTruthPoints, meanRegionAccuracy, regionAccuracy, type FrameTruth, type RegionAccuracy } from '../track/accuracy.ts';
 import { nodeAssetReader, PUBLIC_DIR } from './assets-node.ts';
 import type { AssetReader } from '../graph/runtime-types.ts';
@@ -68,6 +69,12 @@ export async function sequenceTruth(video: VideoValue, assets: AssetReader = nod
     out.push({ mesh: parsePly(await assets.read(truth.meshUris[i]!)), camera: truth.cameras[i]!, pose: residualFromHeadPose(hp.rot, hp.trans), labels: truth.labels[i]! });
   }
   return out;
+}
+
+/** The tracked head of one frame, meshed and placed in world space (what `scoreTracking` takes). */
+export async function trackedFrameMesh(model: NphmModel, state: TrackingState, frame: number, resolution = 96): Promise<MeshArrays> {
+  const m = await meshCodes(model, frameCodes(state, frame), { resolution, colors: false, normals: 'none' });
+  return { positions: modelToWorldNumbers(m.positions, state.frames[frame]!), indices: m.indices };
 }
 
 /** Scores world-space tracked meshes and the two references against per-frame truths. */

@@ -141,6 +141,7 @@ function checkOverrides(o: PlanOverrides): void {
     const v = o[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`${k} must be an integer ≥ 1, got ${String(v)}`);
   }
+  if (o.codeSteps !== undefined && o.codeSteps !== 'spread' && o.codeSteps !== 'raw') throw new Error(`codeSteps must be 'spread' or 'raw', got ${String(o.codeSteps)}`);
 }
 
 /**

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeTf } from '../../src/cli/tf-node.ts';
 import { runGraphFile } from '../../src/cli/graph-runner.ts';
 import { parsePly, trackingRunAccuracy } from '../../src/cli/tracking-eval.ts';
+import { formatAccuracy } from '../../src/track/accuracy.ts';
 import type { CodeSequenceValue, LatentValue, ModelValue, VideoValue } from '../../src/nodes/nphm/values.ts';
 import { withCodes } from '../../src/track/state-render.ts';
 
@@ -26,7 +27,9 @@ describe('graphs/tracking.graph.json (quick)', () => {
   let acc: Awaited<ReturnType<typeof trackingRunAccuracy>>;
   beforeAll(async () => {
     run = await runGraphFile(graph('tracking'), { preset: 'quick' });
-    if (run.summary.failed.length === 0) acc = await trackingRunAccuracy(run.engine);
+    // A failed run fails the whole block, so `it.fails` below cannot pass on it.
+    if (run.summary.failed.length > 0) throw new Error(`tracking graph failed: ${JSON.stringify(run.summary.failed)}`);
+    acc = await trackingRunAccuracy(run.engine);
   }, 1_500_000);
   afterAll(() => run?.engine.dispose());
 
@@ -61,7 +64,7 @@ describe('graphs/tracking.graph.json (quick)', () => {
 
     // Accuracy against the ground-truth meshes (src/track/accuracy.ts), next to the mean head at
     // the identity pose (the start) and at the true pose (what a perfect pose alone gives).
-    const fmt = (r: 'face' | 'head' | 'faceAligned') => `${r}: tracked ${acc.trackedMean[r].chamferL1mm.toFixed(2)} mm NC ${acc.trackedMean[r].normalConsistency.toFixed(3)}, mean head at the true pose ${acc.truePoseMean[r].chamferL1mm.toFixed(2)} mm NC ${acc.truePoseMean[r].normalConsistency.toFixed(3)}, start ${acc.startMean[r].chamferL1mm.toFixed(2)} mm`;
+    const fmt = (r: 'face' | 'head' | 'faceAligned') => `${r}: tracked ${formatAccuracy(acc.trackedMean[r])}; mean head at the true pose ${formatAccuracy(acc.truePoseMean[r])}; start ${formatAccuracy(acc.startMean[r])}`;
     console.log(`tracking quick: objective ${head.toFixed(1)} → ${tail.toFixed(1)}; ${fmt('face')}; ${fmt('head')}; ${fmt('faceAligned')}`);
     // The pose moves the head most of the way from where it starts to where it is.
     expect(acc.trackedMean.face.chamferL1mm).toBeLessThan(0.7 * acc.startMean.face.chamferL1mm);

@@ -23,10 +23,8 @@ import { LANDMARK_PAIRS } from '../../src/track/landmark-pairs.ts';
 import { SHORT_SCHEDULE } from '../../src/track/schedules.ts';
 import { resolveTrackingPlan } from '../../src/track/plan.ts';
 import { track } from '../../src/track/tracker.ts';
-import { meshCodes } from '../../src/track/state-render.ts';
-import { modelToWorldNumbers } from '../../src/nodes/nphm/pose-math.ts';
-import { scoreTracking } from '../../src/cli/tracking-eval.ts';
-import { type FrameTruth } from '../../src/track/accuracy.ts';
+import { scoreTracking, trackedFrameMesh } from '../../src/cli/tracking-eval.ts';
+import { MM_PER_UNIT, type FrameTruth } from '../../src/track/accuracy.ts';
 import type { Camera } from '../../src/render/camera.ts';
 
 let mv: ModelValue;
@@ -54,11 +52,6 @@ afterAll(() => mv?.dispose());
 
 const truthOf = (f: ModelVideoFrame): FrameTruth => ({ mesh: f.mesh, camera, pose: f.residual, labels: f.labels });
 
-async function worldMesh(codes: { zGeo: Float32Array; zApp: Float32Array; zExp: Float32Array }, pose: { rot: ArrayLike<number>; trans: ArrayLike<number> }) {
-  const m = await meshCodes(mv.model, codes, { resolution: 96, colors: false, normals: 'none' });
-  return { positions: modelToWorldNumbers(m.positions, pose), indices: m.indices };
-}
-
 describe('tracking frames rendered by the default model (short schedule, 96 px)', () => {
   it('recovers the shape of the first frame from the mean head', async () => {
     const f0 = frames[0]!;
@@ -67,9 +60,9 @@ describe('tracking frames rendered by the default model (short schedule, 96 px)'
     const state = await track(mv.model, [trackingFrameOf(f0, camera)], { plan, pairs: LANDMARK_PAIRS, stats: mv.stats, seed: 1 });
     expect(tf.memory().numTensors).toBe(t0);
     const fr = state.frames[0]!;
-    const acc = await scoreTracking(mv.model, [await worldMesh({ zGeo: state.zGeo, zApp: state.zApp, zExp: fr.zExp }, fr)], [truthOf(f0)], mv.stats);
+    const acc = await scoreTracking(mv.model, [await trackedFrameMesh(mv.model, state, 0)], [truthOf(f0)], mv.stats);
     const t = acc.trackedMean, m = acc.truePoseMean;
-    const depthMm = (fr.trans[2]! - f0.residual.trans[2]!) * 250;
+    const depthMm = (fr.trans[2]! - f0.residual.trans[2]!) * MM_PER_UNIT;
     console.log(`in-model first frame: aligned face Chamfer-L1 ${t.faceAligned.chamferL1mm.toFixed(2)} mm (mean head at the true pose ${m.faceAligned.chamferL1mm.toFixed(2)} mm), NC ${t.faceAligned.normalConsistency.toFixed(3)} (${m.faceAligned.normalConsistency.toFixed(3)}); unaligned face ${t.face.chamferL1mm.toFixed(2)} mm (${m.face.chamferL1mm.toFixed(2)} mm); depth error ${depthMm.toFixed(1)} mm; z_geo error ${relErr(state.zGeo, truthGeo).toFixed(2)} of the true code`);
     // The identity moves most of the way: a tracker that left it at the mean would score 1.0×.
     expect(t.faceAligned.chamferL1mm).toBeLessThan(0.6 * m.faceAligned.chamferL1mm);

@@ -129,5 +129,6 @@ describe('overrides', () => {
     expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [0], { weights: { rgb: -1 } })).toThrow(/'rgb' must be a finite number ≥ 0/);
     expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [0], { firstIterations: 2.5 })).toThrow(/firstIterations must be an integer ≥ 1/);
     expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [])).toThrow(/at least one frame/);
+    expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [0], { codeSteps: 'spreads' as never })).toThrow(/codeSteps must be 'spread' or 'raw'/);
   });
 });
