@@ -3,6 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
 import { browserCommands } from './scripts/browser-commands.ts';
+import { LongestFirstSequencer } from './scripts/test-sequencer.ts';
 
 // Every dependency the worker imports is pre-bundled up front; otherwise the first dev or browser
 // test run re-optimises when the worker loads and reloads the page (stack-notes P5).
@@ -28,6 +29,7 @@ export default defineConfig({
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   server: { host: '127.0.0.1' },
   test: {
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,
@@ -38,6 +40,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
+          // tfjs-wasm runs single-threaded in Node: one file per core (vitest's default leaves one idle).
+          maxWorkers: '100%',
         },
       },
       {

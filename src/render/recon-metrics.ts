@@ -2,9 +2,11 @@
  * Reconstruction metrics as MonoNPHM's eval.py computes them (reference §6): one-directional from
  * ground-truth points to their closest points on the mesh's triangles — Chamfer-L1 (mean L1 norm of
  * the offset vector), Chamfer-L2 (mean Euclidean distance), normal consistency (mean |n_gt·n_face|)
- * and recall at thresholds. Closest points use a uniform grid of triangle bounding boxes searched in
- * growing shells, exact (a shell stops the search once it lies farther than the best hit).
+ * and recall at thresholds. Closest points are exact, found in a bounding-volume hierarchy of the
+ * mesh's triangles (three-mesh-bvh).
  */
+import { BufferAttribute, BufferGeometry, Vector3 } from 'three';
+import { MeshBVH } from 'three-mesh-bvh';
 
 export interface MeshLike {
   positions: Float32Array;
@@ -14,121 +16,61 @@ export interface MeshLike {
 export interface ClosestResult {
   /** Offset vectors closest − point, n×3. */
   offsets: Float32Array;
-  /** Closest triangle per point. */
-  triangle: Int32Array;
+  /** Unit normal of each point's closest triangle, n×3. */
+  normals: Float32Array;
 }
 
-/** Closest point on triangle abc to p (Ericson, Real-Time Collision Detection §5.1.5). */
-function closestOnTriangle(p: number[], a: number[], b: number[], c: number[], out: number[]): void {
-  const ab = [b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!];
-  const ac = [c[0]! - a[0]!, c[1]! - a[1]!, c[2]! - a[2]!];
-  const ap = [p[0]! - a[0]!, p[1]! - a[1]!, p[2]! - a[2]!];
-  const dot = (u: number[], v: number[]) => u[0]! * v[0]! + u[1]! * v[1]! + u[2]! * v[2]!;
-  const set = (u: number[], s = 0, v?: number[], t = 0, w?: number[]) => {
-    for (let k = 0; k < 3; k++) out[k] = u[k]! + (v ? s * v[k]! : 0) + (w ? t * w[k]! : 0);
-  };
-  const d1 = dot(ab, ap), d2 = dot(ac, ap);
-  if (d1 <= 0 && d2 <= 0) return set(a);
-  const bp = [p[0]! - b[0]!, p[1]! - b[1]!, p[2]! - b[2]!];
-  const d3 = dot(ab, bp), d4 = dot(ac, bp);
-  if (d3 >= 0 && d4 <= d3) return set(b);
-  const vc = d1 * d4 - d3 * d2;
-  if (vc <= 0 && d1 >= 0 && d3 <= 0) return set(a, d1 / (d1 - d3), ab);
-  const cp = [p[0]! - c[0]!, p[1]! - c[1]!, p[2]! - c[2]!];
-  const d5 = dot(ab, cp), d6 = dot(ac, cp);
-  if (d6 >= 0 && d5 <= d6) return set(c);
-  const vb = d5 * d2 - d1 * d6;
-  if (vb <= 0 && d2 >= 0 && d6 <= 0) return set(a, 0, undefined, d2 / (d2 - d6), ac);
-  const va = d3 * d6 - d5 * d4;
-  if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) {
-    const w = (d4 - d3) / (d4 - d3 + (d5 - d6));
-    const bc = [c[0]! - b[0]!, c[1]! - b[1]!, c[2]! - b[2]!];
-    return set(b, w, bc);
+/**
+ * Closest points on one mesh for many point sets: the mesh's bounding-volume hierarchy
+ * (three-mesh-bvh) is built once, so an ICP that moves the points instead of the mesh queries the
+ * same tree every iteration.
+ */
+export class ClosestPointQuery {
+  private readonly bvh: MeshBVH;
+  private readonly positions: Float32Array;
+  /** The tree's own copy of the triangle list (it reorders triangles; faceIndex refers to it). */
+  private readonly triangles: ArrayLike<number>;
+
+  constructor(mesh: MeshLike) {
+    if (mesh.indices.length < 3) throw new Error('closest points: the mesh has no triangles');
+    const geometry = new BufferGeometry();
+    this.positions = mesh.positions;
+    geometry.setAttribute('position', new BufferAttribute(mesh.positions, 3));
+    geometry.setIndex(new BufferAttribute(Uint32Array.from(mesh.indices), 1));
+    this.bvh = new MeshBVH(geometry);
+    this.triangles = geometry.index!.array;
   }
-  const denom = 1 / (va + vb + vc);
-  set(a, vb * denom, ab, vc * denom, ac);
+
+  /** For every point (n×3): the offset to its closest point on the mesh and that triangle's unit normal. */
+  query(points: Float32Array): ClosestResult {
+    const n = points.length / 3;
+    const offsets = new Float32Array(3 * n);
+    const normals = new Float32Array(3 * n);
+    const p = new Vector3();
+    const hit = { point: new Vector3(), distance: 0, faceIndex: 0 };
+    const P = this.positions, T = this.triangles;
+    for (let i = 0; i < n; i++) {
+      p.set(points[3 * i]!, points[3 * i + 1]!, points[3 * i + 2]!);
+      if (!this.bvh.closestPointToPoint(p, hit)) throw new Error('closest points: the mesh has no reachable triangle');
+      offsets[3 * i] = hit.point.x - p.x;
+      offsets[3 * i + 1] = hit.point.y - p.y;
+      offsets[3 * i + 2] = hit.point.z - p.z;
+      const a = 3 * T[3 * hit.faceIndex]!, b = 3 * T[3 * hit.faceIndex + 1]!, c = 3 * T[3 * hit.faceIndex + 2]!;
+      const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
+      const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
+      const fx = uy * vz - uz * vy, fy = uz * vx - ux * vz, fz = ux * vy - uy * vx;
+      const fl = Math.hypot(fx, fy, fz) || 1;
+      normals[3 * i] = fx / fl;
+      normals[3 * i + 1] = fy / fl;
+      normals[3 * i + 2] = fz / fl;
+    }
+    return { offsets, normals };
+  }
 }
 
+/** Closest points on a mesh's triangles (exact), for one point set. */
 export function closestPointsOnMesh(mesh: MeshLike, points: Float32Array): ClosestResult {
-  const P = mesh.positions;
-  const T = mesh.indices;
-  const nt = T.length / 3;
-  const n = points.length / 3;
-  if (nt === 0) throw new Error('closest points: the mesh has no triangles');
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < P.length; i += 3) for (let k = 0; k < 3; k++) {
-    lo[k] = Math.min(lo[k]!, P[i + k]!);
-    hi[k] = Math.max(hi[k]!, P[i + k]!);
-  }
-  // ~8 triangles per occupied cell on average: cell edge from the mean triangle size.
-  let edge = 0;
-  for (let t = 0; t < nt; t++) {
-    const a = 3 * T[3 * t]!, b = 3 * T[3 * t + 1]!;
-    edge += Math.hypot(P[a]! - P[b]!, P[a + 1]! - P[b + 1]!, P[a + 2]! - P[b + 2]!);
-  }
-  const h = Math.max(2 * (edge / nt), 1e-6);
-  const dims = [0, 1, 2].map((k) => Math.max(1, Math.ceil((hi[k]! - lo[k]!) / h) + 1));
-  const cellOf = (v: number, k: number) => Math.min(dims[k]! - 1, Math.max(0, Math.floor((v - lo[k]!) / h)));
-  const cells = new Map<number, number[]>();
-  const key = (i: number, j: number, k: number) => (k * dims[1]! + j) * dims[0]! + i;
-  for (let t = 0; t < nt; t++) {
-    const ia = 3 * T[3 * t]!, ib = 3 * T[3 * t + 1]!, ic = 3 * T[3 * t + 2]!;
-    const r0 = [0, 1, 2].map((k) => cellOf(Math.min(P[ia + k]!, P[ib + k]!, P[ic + k]!), k));
-    const r1 = [0, 1, 2].map((k) => cellOf(Math.max(P[ia + k]!, P[ib + k]!, P[ic + k]!), k));
-    for (let k = r0[2]!; k <= r1[2]!; k++) for (let j = r0[1]!; j <= r1[1]!; j++) for (let i = r0[0]!; i <= r1[0]!; i++) {
-      const c = key(i, j, k);
-      const l = cells.get(c);
-      if (l) l.push(t);
-      else cells.set(c, [t]);
-    }
-  }
-  const offsets = new Float32Array(3 * n);
-  const triangle = new Int32Array(n);
-  const p = [0, 0, 0], a = [0, 0, 0], b = [0, 0, 0], c = [0, 0, 0], q = [0, 0, 0];
-  const maxShell = Math.max(...dims);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 3; k++) p[k] = points[3 * i + k]!;
-    const ci = [0, 1, 2].map((k) => cellOf(p[k]!, k));
-    // Distance from p to the outside of its (clamped) cell's box, for points outside the grid.
-    let outside = 0;
-    for (let k = 0; k < 3; k++) {
-      const cl = lo[k]! + ci[k]! * h, ch = cl + h;
-      const d = p[k]! < cl ? cl - p[k]! : p[k]! > ch ? p[k]! - ch : 0;
-      outside = Math.max(outside, d);
-    }
-    let best = Infinity;
-    let bestT = -1;
-    const bq = [0, 0, 0];
-    for (let r = 0; r <= maxShell; r++) {
-      // Every unvisited cell is ≥ (r − 1)·h + outside away... conservative: stop when best < (r−1)·h.
-      if (r > 0 && Math.sqrt(best) <= (r - 1) * h + outside) break;
-      for (let dk = -r; dk <= r; dk++) for (let dj = -r; dj <= r; dj++) for (let di = -r; di <= r; di++) {
-        if (Math.max(Math.abs(di), Math.abs(dj), Math.abs(dk)) !== r) continue;
-        const x = ci[0]! + di, y = ci[1]! + dj, z = ci[2]! + dk;
-        if (x < 0 || y < 0 || z < 0 || x >= dims[0]! || y >= dims[1]! || z >= dims[2]!) continue;
-        const list = cells.get(key(x, y, z));
-        if (!list) continue;
-        for (const t of list) {
-          for (let k = 0; k < 3; k++) {
-            a[k] = P[3 * T[3 * t]! + k]!;
-            b[k] = P[3 * T[3 * t + 1]! + k]!;
-            c[k] = P[3 * T[3 * t + 2]! + k]!;
-          }
-          closestOnTriangle(p, a, b, c, q);
-          const d = (q[0]! - p[0]!) ** 2 + (q[1]! - p[1]!) ** 2 + (q[2]! - p[2]!) ** 2;
-          if (d < best) {
-            best = d;
-            bestT = t;
-            bq[0] = q[0]!; bq[1] = q[1]!; bq[2] = q[2]!;
-          }
-        }
-      }
-    }
-    for (let k = 0; k < 3; k++) offsets[3 * i + k] = bq[k]! - p[k]!;
-    triangle[i] = bestT;
-  }
-  return { offsets, triangle };
+  return new ClosestPointQuery(mesh).query(points);
 }
 
 export interface ReconMetrics {
@@ -145,9 +87,7 @@ export interface ReconMetrics {
 /** Metrics of ground-truth points (with unit normals) against a mesh; thresholds in model units. */
 export function reconstructionMetrics(mesh: MeshLike, points: Float32Array, normals: Float32Array, thresholds: number[]): ReconMetrics {
   const n = points.length / 3;
-  const { offsets, triangle } = closestPointsOnMesh(mesh, points);
-  const P = mesh.positions;
-  const T = mesh.indices;
+  const { offsets, normals: faceNormals } = closestPointsOnMesh(mesh, points);
   let l1 = 0, l2 = 0, nc = 0;
   const hits = thresholds.map(() => 0);
   for (let i = 0; i < n; i++) {
@@ -156,13 +96,7 @@ export function reconstructionMetrics(mesh: MeshLike, points: Float32Array, norm
     const d = Math.hypot(ox, oy, oz);
     l2 += d;
     thresholds.forEach((t, k) => { if (d <= t) hits[k]!++; });
-    const t = triangle[i]!;
-    const a = 3 * T[3 * t]!, b = 3 * T[3 * t + 1]!, c = 3 * T[3 * t + 2]!;
-    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
-    const fx = uy * vz - uz * vy, fy = uz * vx - ux * vz, fz = ux * vy - uy * vx;
-    const fl = Math.hypot(fx, fy, fz) || 1;
-    nc += Math.abs((fx * normals[3 * i]! + fy * normals[3 * i + 1]! + fz * normals[3 * i + 2]!) / fl);
+    nc += Math.abs(faceNormals[3 * i]! * normals[3 * i]! + faceNormals[3 * i + 1]! * normals[3 * i + 1]! + faceNormals[3 * i + 2]! * normals[3 * i + 2]!);
   }
   const recall: Record<string, number> = {};
   thresholds.forEach((t, k) => (recall[String(t)] = hits[k]! / n));

@@ -1,14 +1,14 @@
 /**
  * Similarity ICP of a mesh onto ground-truth points, as MonoNPHM's evaluation aligns a
  * reconstruction before measuring it (reference §6): repeatedly pair each ground-truth point with
- * its closest point on the (moved) mesh and solve the similarity transform that best maps the mesh
- * points onto the ground truth (Umeyama 1991, least squares over rotation, translation and one
+ * its closest point on the mesh and solve the similarity transform that best maps the one onto the
+ * other (Umeyama 1991, least squares over rotation, translation and one
  * scale; SVD by ml-matrix). The alignment removes what a monocular tracker cannot know — the head's
  * absolute size and distance trade off along the viewing ray — so the metric after it measures
  * shape and expression.
  */
 import { determinant, Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { closestPointsOnMesh, type MeshLike } from './recon-metrics.ts';
+import { ClosestPointQuery, type MeshLike } from './recon-metrics.ts';
 
 export interface Similarity {
   /** x ↦ s·R·x + t, R row-major 3×3. */
@@ -53,18 +53,33 @@ export function applySimilarity(t: Similarity, points: Float32Array): Float32Arr
   return out;
 }
 
-/** The mesh moved by similarity ICP onto `points` (its closest points pair with them), and the transform. */
+/**
+ * The mesh moved by similarity ICP onto `points`, and the transform. The points move instead of
+ * the mesh (each paired with its closest point on the fixed mesh; the inverse of their accumulated
+ * transform moves the mesh at the end), so one closest-point tree serves every iteration.
+ */
 export function alignMeshToPoints(mesh: MeshLike, points: Float32Array, iterations = 10): { mesh: MeshLike; transform: Similarity } {
-  let moved = mesh.positions;
-  let total: Similarity = { scale: 1, rotation: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: [0, 0, 0] };
+  const closest = new ClosestPointQuery(mesh);
+  let moved = points;
+  let toMesh: Similarity = { scale: 1, rotation: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: [0, 0, 0] };
   for (let it = 0; it < iterations; it++) {
-    const { offsets } = closestPointsOnMesh({ positions: moved, indices: mesh.indices }, points);
-    const onMesh = Float32Array.from(points, (p, i) => p + offsets[i]!);
-    const step = umeyama(onMesh, points);
+    const { offsets } = closest.query(moved);
+    const onMesh = Float32Array.from(moved, (p, i) => p + offsets[i]!);
+    const step = umeyama(moved, onMesh);
     moved = applySimilarity(step, moved);
-    total = compose(step, total);
+    toMesh = compose(step, toMesh);
   }
-  return { mesh: { positions: moved, indices: mesh.indices }, transform: total };
+  const transform = invert(toMesh);
+  return { mesh: { positions: applySimilarity(transform, mesh.positions), indices: mesh.indices }, transform };
+}
+
+/** x ↦ s·R·x + t inverted: y ↦ (1/s)·Rᵀ·(y − t). */
+function invert(a: Similarity): Similarity {
+  const R = a.rotation;
+  const Rt = [R[0]!, R[3]!, R[6]!, R[1]!, R[4]!, R[7]!, R[2]!, R[5]!, R[8]!];
+  const s = 1 / a.scale;
+  const t = [0, 1, 2].map((r) => -s * (Rt[3 * r]! * a.translation[0] + Rt[3 * r + 1]! * a.translation[1] + Rt[3 * r + 2]! * a.translation[2])) as [number, number, number];
+  return { scale: s, rotation: Rt, translation: t };
 }
 
 /** a ∘ b. */

@@ -3,7 +3,7 @@
  * with the default model and assets fetched from the studio's origin (quick preset, wasm). The
  * tracking and expression-transfer runs are cut to their first frame (one `--set`-style override
  * each) to keep CI time; their full quick runs and accuracy are checked headless in
- * tests/unit/graphs-examples.test.ts.
+ * tests/unit/graphs-*.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeClient } from '../../src/workers/client.ts';

@@ -23,7 +23,7 @@ const registry = builtinRegistry();
 
 function graph(nodes: [string, string, Record<string, ParamValue>?][], edges: [string, string, string, string][]): GraphDocument {
   const g = emptyGraph('t');
-  g.nodes = nodes.map(([id, type, params]): GraphNode => ({ id, type, typeVersion: 1, params: params ?? {} }));
+  g.nodes = nodes.map(([id, type, params]): GraphNode => ({ id, type, typeVersion: registry.get(type)?.typeVersion ?? 1, params: params ?? {} }));
   g.edges = edges.map(([a, ap, b, bp], i) => ({ id: `e${i}`, from: { node: a, port: ap }, to: { node: b, port: bp } }));
   return g;
 }
@@ -152,7 +152,8 @@ describe('MonoNPHM nodes', () => {
         ['lm', 'nphm.landmarks'],
         ['seg', 'nphm.segmentation'],
         ['loss', 'nphm.loss', { rgb: 50 }],
-        ['opt', 'nphm.optimizer', { firstIterations: 3, laterIterations: 2, stage2Iterations: 2, rays: 32 }],
+        // The fixture model has no training codes to take a spread from.
+        ['opt', 'nphm.optimizer', { firstIterations: 3, laterIterations: 2, stage2Iterations: 2, rays: 32, codeSteps: 'raw' }],
         ['save', 'nphm.codeSequence', { filename: 'track.codes.json' }],
         ['target', 'nphm.latentCode', { mode: 'random', seed: 5 }],
         ['xfer', 'nphm.expressionTransfer'],
