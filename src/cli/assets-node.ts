@@ -1,42 +1,91 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { constants, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AssetReader } from '../graph/runtime-types.ts';
+import { quoteForMessage } from '../graph/safe-text.ts';
+import { MAX_BINARY_BYTES, MAX_JSON_BYTES, readRegularFile } from './local-files.ts';
 
 /** The studio's `public/` folder: where `models/default/…` and `samples/…` live. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
-/**
- * Assets for headless runs. A URI is looked up in each root in turn (the graph file's folder, the
- * working directory, the studio's public folder). Files outside the roots are refused, so a shared
- * graph cannot make the CLI read arbitrary files of the machine.
- */
-export function nodeAssetReader(roots: readonly string[]): AssetReader {
-  const absRoots = roots.map((r) => resolve(r));
-  const locate = (uri: string): string[] => {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) throw new Error(`asset '${uri}': only local paths are supported headless`);
-    const candidates = isAbsolute(uri) ? [resolve(uri)] : absRoots.map((r) => resolve(r, uri));
-    const inside = candidates.filter((c) => absRoots.some((r) => !relative(r, c).startsWith(`..`) && !isAbsolute(relative(r, c))));
-    if (!inside.length) throw new Error(`asset '${uri}' is outside the allowed folders (${absRoots.join(', ')})`);
-    return inside;
-  };
-  const read = async (uri: string): Promise<Buffer> => {
-    const errors: string[] = [];
-    for (const p of locate(uri)) {
-      try {
-        return await readFile(p);
-      } catch (e) {
-        errors.push(`${p}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-      }
-    }
-    throw new Error(`asset '${uri}' not found (${errors.join('; ')})`);
-  };
-  return {
-    read: async (uri) => {
-      const b = await read(uri);
-      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    },
-    readText: async (uri) => (await read(uri)).toString('utf8'),
-  };
+export interface NodeAssetLimits {
+  /** Largest file `read` returns (weights, checkpoints, videos). */
+  maxBytes?: number;
+  /** Largest file `readText` returns (manifests, configs, codes). */
+  maxTextBytes?: number;
+  /** Single files outside the roots that may be read (ones the user named on the command line). */
+  files?: readonly string[];
 }
 
+class AssetError extends Error {}
+
+const isInside = (root: string, p: string): boolean => {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+};
+
+/**
+ * Assets for headless runs. A URI is looked up in each root in turn (the graph file's folder and
+ * the studio's public folder; the working directory is not one) and in the files the user named.
+ * Candidates and roots are compared after resolving symlinks, so a link in a graph's folder cannot
+ * reach the rest of the machine; only regular files up to a size cap are read (a FIFO would hang the run,
+ * `/dev/zero` would fill the memory), and errors name the URI and the problem, never the contents.
+ */
+export function nodeAssetReader(roots: readonly string[], limits: NodeAssetLimits = {}): AssetReader {
+  const realRoots: string[] = [];
+  for (const r of roots) {
+    try {
+      const real = realpathSync(resolve(r));
+      if (!realRoots.includes(real)) realRoots.push(real);
+    } catch {
+      // A root that does not exist holds no assets.
+    }
+  }
+  const realFiles = new Set<string>();
+  for (const f of limits.files ?? []) {
+    try {
+      realFiles.add(realpathSync(resolve(f)));
+    } catch {
+      // A named file that does not exist is reported when a node asks for it.
+    }
+  }
+  const allowed = (real: string) => realFiles.has(real) || realRoots.some((r) => isInside(r, real));
+  const maxBytes = limits.maxBytes ?? MAX_BINARY_BYTES;
+  const maxText = limits.maxTextBytes ?? MAX_JSON_BYTES;
+
+  const candidates = (uri: string): string[] => {
+    const shown = quoteForMessage(uri);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) throw new AssetError(`asset ${shown}: only local paths are supported headless`);
+    if (uri.includes('\0')) throw new AssetError(`asset ${shown}: the path holds a NUL character`);
+    if (uri === '') throw new AssetError('asset URI is empty');
+    return isAbsolute(uri) ? [resolve(uri)] : realRoots.map((r) => resolve(r, uri));
+  };
+
+  const read = (uri: string, cap: number): Uint8Array => {
+    const shown = quoteForMessage(uri);
+    const tried: string[] = [];
+    let outside = false;
+    for (const c of candidates(uri)) {
+      let real: string;
+      try {
+        real = realpathSync(c);
+      } catch (e) {
+        tried.push((e as NodeJS.ErrnoException).code ?? 'error');
+        continue;
+      }
+      if (!allowed(real)) {
+        outside = true;
+        continue;
+      }
+      return readRegularFile(real, cap, `asset ${shown}`, constants.O_NOFOLLOW ?? 0);
+    }
+    if (outside) throw new AssetError(`asset ${shown} resolves outside the allowed folders (${realRoots.map((r) => quoteForMessage(r)).join(', ')})`);
+    if (isAbsolute(uri)) throw new AssetError(`asset ${shown} is outside the allowed folders (${realRoots.map((r) => quoteForMessage(r)).join(', ')})`);
+    throw new AssetError(`asset ${shown} not found in ${realRoots.map((r) => quoteForMessage(r)).join(', ')}${tried.some((t) => t !== 'ENOENT') ? ` (${[...new Set(tried)].join(', ')})` : ''}`);
+  };
+
+  return {
+    read: async (uri, opts) => read(uri, Math.min(maxBytes, opts?.maxBytes ?? Infinity)),
+    readText: async (uri, opts) => new TextDecoder().decode(read(uri, Math.min(maxText, opts?.maxBytes ?? Infinity))),
+  };
+}

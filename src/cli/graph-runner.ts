@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { Engine } from '../graph/engine.ts';
 import type { GraphDocument } from '../graph/document.ts';
 import { hasErrors, formatProblem, type Problem } from '../graph/problems.ts';
@@ -19,19 +20,43 @@ export interface LoadedRun {
  * A graph file ready to run headless: loaded, preset and `--set` overrides applied, an engine with
  * the Node asset reader. Throws one message listing the problems when the file has errors.
  */
-export async function prepareGraphRun(file: string, opts: { preset?: string; sets?: string[]; onEvent?: (e: EngineEvent) => void } = {}): Promise<LoadedRun> {
+export interface GraphRunOptions {
+  preset?: string;
+  sets?: string[];
+  /** Folders the graph may read assets from besides its own folder and the studio's public one. */
+  assetDirs?: string[];
+  onEvent?: (e: EngineEvent) => void;
+}
+
+export async function prepareGraphRun(file: string, opts: GraphRunOptions = {}): Promise<LoadedRun> {
   const registry = builtinRegistry();
   const loaded = await readGraphFile(file, registry);
   const problems = [...loaded.problems];
+  // A file named on the command line (`--set video.uri=clip.mp4`) is read where the user means it:
+  // relative to the working directory, and that one file only.
+  const namedFiles: string[] = [];
+  const fileValue = (text: string) => {
+    const abs = resolve(text);
+    if (!isAbsolute(text) && !/^[a-z][a-z0-9+.-]*:/i.test(text) && existsSync(abs)) {
+      namedFiles.push(abs);
+      return abs;
+    }
+    if (isAbsolute(text)) namedFiles.push(abs);
+    return text;
+  };
   if (loaded.graph) {
     if (opts.preset) problems.push(...applyPreset(loaded.graph, opts.preset, registry));
-    problems.push(...applySets(loaded.graph, opts.sets ?? [], registry));
+    problems.push(...applySets(loaded.graph, opts.sets ?? [], registry, fileValue));
   }
   if (!loaded.graph || hasErrors(problems)) throw new Error(`${file}:\n${problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n')}`);
-  const engine = new Engine(registry, { assets: nodeAssetReader([dirname(resolve(file)), process.cwd(), PUBLIC_DIR]) });
-  const setProblems = engine.setGraph(loaded.graph);
+  // The graph's folder and the studio's public folder, never the working directory: a graph must
+  // not read whatever lies where it happens to be run.
+  const engine = new Engine(registry, { assets: nodeAssetReader([dirname(resolve(file)), PUBLIC_DIR, ...(opts.assetDirs ?? [])], { files: namedFiles }) });
+  const engineProblems = engine.setGraph(loaded.graph);
   if (opts.onEvent) engine.subscribe(opts.onEvent);
-  return { graph: loaded.graph, engine, problems: [...problems, ...setProblems.filter((p) => !problems.includes(p))] };
+  // The engine validates the same graph again: its problems are the loader's, once each.
+  const seen = new Set(problems.map(formatProblem));
+  return { graph: loaded.graph, engine, problems: [...problems, ...engineProblems.filter((p) => !seen.has(formatProblem(p)))] };
 }
 
 export async function runGraphFile(file: string, opts: Parameters<typeof prepareGraphRun>[1] & { previews?: boolean } = {}): Promise<LoadedRun & { summary: RunSummary }> {

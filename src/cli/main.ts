@@ -1,5 +1,6 @@
 import { COMMANDS } from './commands/index.ts';
 import { UsageError } from './args.ts';
+import { quoteForMessage, terminalText } from '../graph/safe-text.ts';
 
 function help(): string {
   const rows = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`);
@@ -13,9 +14,9 @@ export async function main(argv: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    console.error(`nphm: unknown command '${name}'\n\n${help()}`);
+    console.error(`nphm: unknown command ${quoteForMessage(name)}\n\n${help()}`);
     return 2;
   }
   const command = await entry.load();
@@ -26,11 +27,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
+    // Messages quote names and values from files: shown with control characters escaped.
     if (e instanceof UsageError) {
-      console.error(`nphm ${name}: ${e.message}\n\n${command.usage}`);
+      console.error(`nphm ${name}: ${terminalText(e.message)}\n\n${command.usage}`);
       return 2;
     }
-    console.error(`nphm ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`nphm ${name}: ${terminalText(e instanceof Error ? e.message : String(e))}`);
     if (process.env.NPHM_DEBUG && e instanceof Error) console.error(e.stack);
     return 1;
   }

@@ -2,27 +2,22 @@
  * Loading a MonoNPHM model and codes files from the command line (`--model DIR` or
  * `--checkpoint FILE --config FILE`, `--anchors FILE`), shared by `nphm eval` and `nphm mesh`.
  */
-import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { flag, UsageError, type ParsedArgs } from './args.ts';
 import { validateConfig, type NphmConfig } from '../nphm/config.ts';
 import { MEAN_ANCHORS_65 } from '../nphm/mean-anchors.ts';
-import type { DecoderStateDicts, MeanAnchors } from '../nphm/state-dict.ts';
+import { expectedShapes, type DecoderStateDicts, type MeanAnchors } from '../nphm/state-dict.ts';
 import { readTorchCheckpoint } from '../nphm/weights/torch-checkpoint.ts';
 import { readStudioWeightsDir } from './studio-weights.ts';
+import { MAX_CHECKPOINT_BYTES, MAX_JSON_BYTES, readLocalFile } from './local-files.ts';
 import { readConfigFile } from './commands/import.ts';
 
 export type Json = Record<string, unknown>;
 
 export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${what} ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const text = new TextDecoder().decode(readLocalFile(path, what, MAX_JSON_BYTES));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -56,31 +51,33 @@ export function readCliModel(args: ParsedArgs): CliModelSource {
   if ((modelDir === undefined) === (checkpoint === undefined)) throw new UsageError('give exactly one of --model DIR or --checkpoint FILE');
   const configPath = flag(args, 'config');
   if (checkpoint !== undefined && configPath === undefined) throw new UsageError('--checkpoint needs --config FILE');
-  let rawConfig: unknown;
+  let config: NphmConfig;
+  const validConfig = (raw: unknown, from: string) => {
+    try {
+      return validateConfig(raw);
+    } catch (e) {
+      throw new Error(`${from}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   let stateDicts: DecoderStateDicts;
   let info: Json;
   if (modelDir !== undefined) {
     const w = readStudioWeightsDir(modelDir);
-    rawConfig = configPath !== undefined ? readConfigFile(configPath) : w.config;
+    config = validConfig(configPath !== undefined ? readConfigFile(configPath) : w.config, configPath ?? modelDir);
     stateDicts = { idDecoder: w.id, exDecoder: w.ex };
     info = { format: 'studio', dir: basename(resolve(modelDir)), weightsSha256: w.manifest.weights.sha256, source: w.manifest.provenance.source ?? null };
   } else {
-    rawConfig = readConfigFile(configPath!);
-    const buf = readFileSync(checkpoint!);
-    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    // The config first: its shapes bound what the checkpoint may make us read.
+    config = validConfig(readConfigFile(configPath!), configPath!);
+    const bytes = readLocalFile(checkpoint!, 'checkpoint', MAX_CHECKPOINT_BYTES);
     try {
       const ck = readTorchCheckpoint(bytes);
-      stateDicts = { idDecoder: ck.stateDict('id_decoder'), exDecoder: ck.stateDict('ex_decoder') };
+      const exp = expectedShapes(config);
+      stateDicts = { idDecoder: ck.stateDict('id_decoder', { expected: exp.idDecoder }), exDecoder: ck.stateDict('ex_decoder', { expected: exp.exDecoder }) };
     } catch (e) {
       throw new Error(`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`);
     }
     info = { format: 'torch-checkpoint', file: basename(checkpoint!), sha256: bytesToHex(sha256(bytes)) };
-  }
-  let config: NphmConfig;
-  try {
-    config = validateConfig(rawConfig);
-  } catch (e) {
-    throw new Error(`${configPath ?? modelDir}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const anchorsPath = flag(args, 'anchors');
   const meanAnchors = anchorsPath !== undefined ? (readJsonFile(anchorsPath, 'anchors') as number[][]) : MEAN_ANCHORS_65;

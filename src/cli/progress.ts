@@ -1,3 +1,4 @@
+import { escapeControlChars, terminalText } from '../graph/safe-text.ts';
 import type { EngineEvent } from '../graph/runtime-types.ts';
 
 /**
@@ -12,7 +13,8 @@ export function terminalProgress(total: number, stream: NodeJS.WriteStream = pro
     const overall = (finished.size + fraction) / Math.max(1, total);
     const width = 24;
     const filled = Math.round(overall * width);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(overall * 100).toFixed(0).padStart(3)}% ${nodeId}: ${label}`;
+    // Labels carry node messages, which may quote text from files.
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(overall * 100).toFixed(0).padStart(3)}% ${nodeId}: ${escapeControlChars(label)}`;
     if (tty) stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
     else if (line !== lastLine) stream.write(`${line}\n`);
     lastLine = line;
@@ -27,7 +29,7 @@ export function terminalProgress(total: number, stream: NodeJS.WriteStream = pro
         if (tty || Math.round(p * 100) % 10 === 0) draw(e.nodeId, `${(p * 100).toFixed(0)}%${s.message ? ` ${s.message}` : ''}`, p);
       } else if (s.status !== 'queued') draw(e.nodeId, s.status + (s.cached ? ' (cached)' : '') + (s.error ? `: ${s.error.message}` : ''), 0);
     } else if (e.type === 'log') {
-      stream.write(`${tty ? '\r\x1b[2K' : ''}${e.nodeId}: ${e.message}\n`);
+      stream.write(`${tty ? '\r\x1b[2K' : ''}${e.nodeId}: ${terminalText(e.message)}\n`);
     } else if (e.type === 'run-end' && tty) stream.write('\n');
   };
 }

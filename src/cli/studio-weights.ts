@@ -1,26 +1,38 @@
 /** Node file I/O for the studio weight format (the format itself is in src/nphm/weights). */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { jsonSyntaxMessage } from '../graph/json-text.ts';
+import { escapeControlChars } from '../graph/safe-text.ts';
+import { readLocalFile, readLocalText } from './local-files.ts';
+import { ensureWritableDir } from './output-dir.ts';
 import { readStudioWeights, STUDIO_MANIFEST_FILE, validateManifest, type ReadStudioOptions, type StudioWeights } from '../nphm/weights/studio-format.ts';
 
 /** Reads `DIR/model.json` and the binary it names. `path` may also be the manifest file itself. */
 export function readStudioWeightsDir(path: string, opts: ReadStudioOptions = {}): StudioWeights {
-  const manifestPath = statSync(path).isDirectory() ? join(path, STUDIO_MANIFEST_FILE) : path;
-  const dir = manifestPath.slice(0, Math.max(0, manifestPath.lastIndexOf('/'))) || '.';
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    throw new Error(`studio weights: ${escapeControlChars(path)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`}`);
+  }
+  const manifestPath = isDir ? join(path, STUDIO_MANIFEST_FILE) : path;
+  const dir = dirname(manifestPath);
+  const text = readLocalText(manifestPath, 'studio weights manifest');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`studio weights: ${manifestPath}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`studio weights: ${escapeControlChars(manifestPath)}: not valid JSON: ${jsonSyntaxMessage(e, text)}`);
   }
   const manifest = validateManifest(json);
-  const buf = readFileSync(join(dir, manifest.weights.file));
-  return readStudioWeights(manifest, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), opts);
+  // The manifest says how large the binary is: a larger file (or a FIFO, a device) is not read.
+  const bin = readLocalFile(join(dir, manifest.weights.file), 'studio weights binary', manifest.weights.byteLength);
+  return readStudioWeights(manifest, bin, opts);
 }
 
 /** Writes the manifest text and binary from `writeStudioWeights` into `dir` (created if needed). */
 export function writeStudioWeightsDir(dir: string, written: { json: string; bin: Uint8Array; manifest: { weights: { file: string } } }): void {
-  mkdirSync(dir, { recursive: true });
+  ensureWritableDir(dir);
   writeFileSync(join(dir, written.manifest.weights.file), written.bin);
   writeFileSync(join(dir, STUDIO_MANIFEST_FILE), written.json);
 }

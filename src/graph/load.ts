@@ -1,5 +1,6 @@
 import { GRAPH_FORMAT, MAX_GRAPH_BYTES, SCHEMA_VERSION, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type GraphUi, type ParamValue } from './document.ts';
 import type { NodeCatalog } from './catalog.ts';
+import { jsonSyntaxMessage } from './json-text.ts';
 import { pathKey, type Problem } from './problems.ts';
 import { isObject, upgradeToCurrent } from './upgrade.ts';
 import { validateGraph } from './validate.ts';
@@ -20,24 +21,17 @@ const fatal = (path: string, message: string): LoadResult => ({ graph: null, pro
 
 /** Parses and validates graph file text. Never throws and never executes anything from the file. */
 export function loadGraphText(text: string, catalog: NodeCatalog, maxBytes = MAX_GRAPH_BYTES): LoadResult {
+  // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse would refuse it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const bytes = text.length > maxBytes / 3 ? new TextEncoder().encode(text).length : text.length;
   if (bytes > maxBytes) return fatal('$', `file is ${bytes} bytes; graph files are limited to ${maxBytes} bytes`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return fatal('$', `invalid JSON: ${e instanceof Error ? e.message : String(e)}${jsonErrorPlace(text, e)}`);
+    return fatal('$', `invalid JSON: ${jsonSyntaxMessage(e, text)}`);
   }
   return loadGraphValue(value, catalog);
-}
-
-/** Line and column of a JSON.parse error, which V8 reports as a character position. */
-function jsonErrorPlace(text: string, e: unknown): string {
-  const m = /position (\d+)/.exec(e instanceof Error ? e.message : '');
-  const pos = m ? Number(m[1]) : /end of JSON/.test(String(e)) ? text.length : undefined;
-  if (pos === undefined) return '';
-  const before = text.slice(0, pos).split('\n');
-  return ` (line ${before.length}, column ${before[before.length - 1]!.length + 1})`;
 }
 
 /** Validates an already-parsed value (e.g. a graph embedded in an exported file). */
@@ -83,11 +77,15 @@ function migrateNodes(graph: GraphDocument, catalog: NodeCatalog, problems: Prob
   });
 }
 
-/** Rejects prototype-polluting keys and absurd nesting before anything reads the object. */
+/**
+ * Rejects prototype-polluting keys, absurd nesting and numbers JSON cannot hold (`1e999` parses
+ * as Infinity, which nothing downstream can hash or write back) before anything reads the object.
+ */
 function findForbiddenKey(root: unknown): { path: string; message: string } | undefined {
   const stack: [unknown, string, number][] = [[root, '$', 0]];
   while (stack.length) {
     const [v, path, depth] = stack.pop()!;
+    if (typeof v === 'number' && !Number.isFinite(v)) return { path, message: `the number is out of range (${v}); graph files hold finite numbers only` };
     if (v === null || typeof v !== 'object') continue;
     if (depth > MAX_DEPTH) return { path, message: `nested deeper than ${MAX_DEPTH} levels` };
     if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, pathKey(path, i), depth + 1]));

@@ -13,8 +13,13 @@ export interface Artifact {
  * `public/` folder and the graph file's folder; the worker fetches them from the page's origin.
  */
 export interface AssetReader {
-  read(uri: string): Promise<Uint8Array>;
-  readText(uri: string): Promise<string>;
+  /** `maxBytes`: the most the caller can use (e.g. the size a manifest declares); larger is refused unread. */
+  read(uri: string, opts?: AssetReadOptions): Promise<Uint8Array>;
+  readText(uri: string, opts?: AssetReadOptions): Promise<string>;
+}
+
+export interface AssetReadOptions {
+  maxBytes?: number;
 }
 
 export interface RunContext {

@@ -37,7 +37,8 @@ export function validateGraph(graph: GraphDocument, catalog: NodeCatalog): Probl
       problems.push({ severity: 'error', path: `${path}.typeVersion`, message: `'${node.type}' version ${node.typeVersion} was not migrated to version ${info.typeVersion}`, ...at });
     }
     for (const [name, value] of Object.entries(node.params)) {
-      const spec = info.params[name];
+      // Own properties only: a file's `constructor` or `toString` is not a param of any node.
+      const spec = Object.hasOwn(info.params, name) ? info.params[name] : undefined;
       const ppath = pathKey(`${path}.params`, name);
       if (!spec) {
         problems.push({ severity: 'warning', path: ppath, message: `'${node.type}' has no param '${name}': kept but unused`, ...at });

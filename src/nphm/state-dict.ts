@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { COMMUNICATION_DIM, SOFTPLUS_BETA, derivedSizes, typeNodes, type NphmConfig } from './config.ts';
 import type { AppType, Dense, GeoType, NphmParams } from './params.ts';
-import { checkStateDict, getTensor, type StateDict, type StateTensor } from './weights/state-dict.ts';
+import { checkFiniteStateDict, checkStateDict, getTensor, type StateDict, type StateTensor } from './weights/state-dict.ts';
 import { NphmModel } from './model.ts';
 import { weight, type Weight } from './linear.ts';
 
@@ -76,6 +76,9 @@ export function buildParams(cfg: NphmConfig, sds: DecoderStateDicts, meanAnchors
   const exp = expectedShapes(cfg);
   checkStateDict(sds.idDecoder, exp.idDecoder, { where: 'id_decoder', strict: false });
   checkStateDict(sds.exDecoder, exp.exDecoder, { where: 'ex_decoder', strict: false });
+  // Every path to a model (import, eval, mesh, the HeadModel node, the studio) comes through here.
+  checkFiniteStateDict(sds.idDecoder, 'id_decoder', exp.idDecoder.keys());
+  checkFiniteStateDict(sds.exDecoder, 'ex_decoder', exp.exDecoder.keys());
 
   const flatAnchors = Array.isArray(meanAnchors) ? (meanAnchors as number[][]).flat() : Array.from(meanAnchors as Float32Array);
   if (flatAnchors.length !== 3 * id.nloc || flatAnchors.some((v) => !Number.isFinite(v))) {

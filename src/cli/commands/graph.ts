@@ -1,17 +1,23 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { flag, parseArgs, UsageError } from '../args.ts';
 import { readGraphFile } from '../graph-file.ts';
 import { formatProblem, hasErrors } from '../../graph/problems.ts';
 import { graphHash } from '../../graph/serialize.ts';
 import { builtinRegistry } from '../../nodes/registry.ts';
+import { artifactNameProblem, RUN_LOG_FILE } from '../../graph/artifact-name.ts';
+import { quoteForMessage, terminalText } from '../../graph/safe-text.ts';
+import { ensureWritableDir, OutputDirError } from '../output-dir.ts';
 
 const usage = `usage:
   nphm graph check FILE…
       validate graph files; exit 0 when all are valid, 2 with one line per problem otherwise
   nphm graph run FILE [--preset NAME] [--set NODE.PARAM=VALUE]… [--out DIR] [--backend wasm|cpu|webgpu] [--target NODE]…
-      run a graph headless; writes the declared outputs and run-log.json into DIR (default ./out)`;
+                 [--assets DIR]…
+      run a graph headless; writes the declared outputs and run-log.json into DIR (default ./out).
+      Assets are read from the graph's folder, the studio's public folder, the --assets folders
+      and files named by --set; never from elsewhere (symlinks are followed only within these).`;
 
 async function check(files: string[]): Promise<number> {
   if (!files.length) throw new UsageError('no file given');
@@ -31,11 +37,24 @@ async function run(argv: string[]): Promise<number> {
   const [file, ...extra] = args.positionals;
   if (!file || extra.length) throw new UsageError('give exactly one graph file');
   const { prepareGraphRun } = await import('../graph-runner.ts');
+  // The output folder is made and proven writable before anything is computed.
+  const outFlag = flag(args, 'out');
+  if (outFlag !== undefined && outFlag.trim() === '') throw new UsageError('--out is empty; give a folder');
+  let outDir: string;
+  try {
+    outDir = ensureWritableDir(outFlag ?? 'out');
+  } catch (e) {
+    if (e instanceof OutputDirError) {
+      console.error(`nphm graph run: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
   let prepared;
   try {
-    prepared = await prepareGraphRun(file, { preset: flag(args, 'preset'), sets: args.flags.get('set') ?? [] });
+    prepared = await prepareGraphRun(file, { preset: flag(args, 'preset'), sets: args.flags.get('set') ?? [], assetDirs: args.flags.get('assets') ?? [] });
   } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
+    console.error(terminalText(e instanceof Error ? e.message : String(e)));
     return 2;
   }
   const { graph, engine } = prepared;
@@ -45,7 +64,6 @@ async function run(argv: string[]): Promise<number> {
   const tf = await import('@tensorflow/tfjs-core');
   const { terminalProgress } = await import('../progress.ts');
   const backend = await initNodeTf(parseBackend(flag(args, 'backend')));
-  const outDir = resolve(flag(args, 'out') ?? 'out');
   const targets = args.flags.get('target');
   const tensorsBefore = tf.memory().numTensors;
   engine.subscribe(terminalProgress(targets?.length ?? graph.nodes.length));
@@ -57,11 +75,17 @@ async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const summary = await engine.run({ signal: ac.signal, previews: false, ...(targets ? { targets } : {}) }).finally(() => process.off('SIGINT', onSigint));
 
-  await mkdir(outDir, { recursive: true });
   const written: string[] = [];
+  const refused: string[] = [];
   const owners = new Map<string, string>();
   for (const node of graph.nodes)
     for (const a of engine.artifacts(node.id)) {
+      // A name comes from the graph's params: one plain file name in the folder, never the log's.
+      const problem = artifactNameProblem(a.name);
+      if (problem) {
+        refused.push(`node '${node.id}': output ${quoteForMessage(a.name)} not written: ${problem}`);
+        continue;
+      }
       // Two nodes writing the same file name keep both: the later one is prefixed with its node id.
       const name = owners.has(a.name) ? `${node.id}-${a.name}` : a.name;
       owners.set(name, node.id);
@@ -83,13 +107,15 @@ async function run(argv: string[]): Promise<number> {
     summary,
     nodes: nodeStates,
     outputs: written,
+    refusedOutputs: refused,
     tensors: { before: tensorsBefore, afterRun: tensorsAfterRun, afterDispose: tf.memory().numTensors },
   };
-  await writeFile(join(outDir, 'run-log.json'), `${JSON.stringify(log, null, 2)}\n`);
+  await writeFile(join(outDir, RUN_LOG_FILE), `${JSON.stringify(log, null, 2)}\n`);
   console.log(`${summary.ok ? 'done' : summary.cancelled ? 'cancelled' : 'failed'} in ${(summary.ms / 1000).toFixed(2)} s on ${backend}: ${written.length} output file(s) in ${outDir}`);
-  for (const f of summary.failed) console.error(`node '${f.nodeId}' failed: ${f.message}`);
+  for (const f of summary.failed) console.error(`node '${f.nodeId}' failed: ${terminalText(f.message)}`);
+  for (const r of refused) console.error(r);
   if (summary.blocked.length) console.error(`blocked by failures upstream: ${summary.blocked.join(', ')}`);
-  return summary.ok ? 0 : summary.cancelled ? 130 : 1;
+  return summary.ok ? (refused.length ? 1 : 0) : summary.cancelled ? 130 : 1;
 }
 
 export const command: Command = {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.ts';
@@ -6,6 +6,9 @@ import { flag, parseArgs, requiredFlag, UsageError } from '../args.ts';
 import { convertCheckpoint } from '../../nphm/weights/convert-checkpoint.ts';
 import { STUDIO_MANIFEST_FILE } from '../../nphm/weights/studio-format.ts';
 import { writeStudioWeightsDir } from '../studio-weights.ts';
+import { MAX_CHECKPOINT_BYTES, readLocalFile, readLocalText } from '../local-files.ts';
+import { jsonSyntaxMessage } from '../../graph/json-text.ts';
+import { escapeControlChars, quoteForMessage } from '../../graph/safe-text.ts';
 
 const usage = `usage:
   nphm import CHECKPOINT --config CONFIG --out DIR [--force]
@@ -16,13 +19,16 @@ const usage = `usage:
 
 /** configs.yaml or .json → a plain JSON object (YAML anchors/dates are not expected in these files). */
 export function readConfigFile(path: string): Record<string, unknown> {
-  const text = readFileSync(path, 'utf8');
+  const text = readLocalText(path, 'config');
   const ext = extname(path).toLowerCase();
   let v: unknown;
+  const yaml = ext === '.yaml' || ext === '.yml';
   try {
-    v = ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
+    v = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new Error(`${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    // Neither parser's message may quote the file: YAML's first line has no text of it, JSON's is rewritten.
+    const why = yaml ? (e instanceof Error ? e.message.split('\n')[0]!.replace(/:\s*$/, '') : String(e)) : `not valid JSON: ${jsonSyntaxMessage(e, text)}`;
+    throw new Error(`${escapeControlChars(path)}: ${escapeControlChars(why)}`);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${path}: the config is not a mapping`);
   // Keeps only JSON-representable values, as they will be stored in model.json.
@@ -44,10 +50,10 @@ export const command: Command = {
       throw new Error(`${join(out, STUDIO_MANIFEST_FILE)} exists; pass --force to overwrite`);
     }
     const config = readConfigFile(configPath);
-    const buf = readFileSync(checkpoint);
+    const bytes = readLocalFile(checkpoint, 'checkpoint', MAX_CHECKPOINT_BYTES);
     let written;
     try {
-      written = convertCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), config, { source: basename(checkpoint) });
+      written = convertCheckpoint(bytes, config, { source: basename(checkpoint) });
     } catch (e) {
       throw new Error(`${checkpoint}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -56,15 +62,15 @@ export const command: Command = {
     const { readTorchCheckpoint } = await import('../../nphm/weights/torch-checkpoint.ts');
     const { latentStatsFromCheckpoint, latentStatsJson } = await import('../../nphm/weights/checkpoint-latents.ts');
     const { derivedSizes, validateConfig } = await import('../../nphm/config.ts');
-    const latents = latentStatsFromCheckpoint(readTorchCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)), derivedSizes(validateConfig(config)));
+    const latents = latentStatsFromCheckpoint(readTorchCheckpoint(bytes), derivedSizes(validateConfig(config)));
     if (latents.stats) writeFileSync(join(out, 'latent-stats.json'), latentStatsJson(latents.stats, `Per-element mean and std of the training codes of ${basename(checkpoint)} (latent_codes); sample z = mean + 0.85·std·ε (as NPHM).`));
-    else console.warn(`no latent-stats.json: ${latents.reason}; tracking needs code steps "raw" with this model`);
+    else console.warn(`no latent-stats.json: ${escapeControlChars(latents.reason)}; tracking needs code steps "raw" with this model`);
     const m = written.manifest;
     const count = (p: string) => m.tensors.filter((t) => t.name.startsWith(p)).reduce((a, t) => a + t.length, 0);
     const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e6 ? 3 : 2)} M`;
     console.log(
       `${join(out, STUDIO_MANIFEST_FILE)} + ${m.weights.file}: ${m.tensors.length} tensors, id ${mp(count('id_decoder.'))} + ex ${mp(count('ex_decoder.'))} parameters, ` +
-        `${(m.weights.byteLength / 1e6).toFixed(1)} MB (from ${basename(checkpoint)}, folder '${m.provenance.sourcePrefix}', epoch ${m.provenance.epoch ?? '?'})`,
+        `${(m.weights.byteLength / 1e6).toFixed(1)} MB (from ${basename(checkpoint)}, folder ${quoteForMessage(m.provenance.sourcePrefix ?? '')}, epoch ${m.provenance.epoch ?? '?'})`,
     );
     return 0;
   },

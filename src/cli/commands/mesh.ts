@@ -1,8 +1,13 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { codeFromJson, readCliModel, readJsonFile, type Json } from '../model-files.ts';
-import { flag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
+import { flag, intFlag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
+import { MAX_JSON_BYTES, readLocalFile } from '../local-files.ts';
+
+export const MAX_MESH_RESOLUTION = 512;
+/** Grid points per model call: a chunk's activations are allocated at once. */
+const MAX_MESH_CHUNK = 1 << 20;
 
 const usage = `usage:
   nphm mesh (--model DIR | --checkpoint FILE --config FILE) --codes codes.json --resolution R
@@ -19,7 +24,8 @@ const usage = `usage:
       --checkpoint FILE   an official checkpoint_epoch_*.tar with --config configs.yaml (or .json)
       --anchors FILE      mean anchors [[x, y, z], …] (default: the built-in anchors_65)
       --normals           from the SDF gradient (default), from the mesh, or none
-      --chunk N           grid points per model call (default 16384)
+      --resolution R      grid samples per axis, 2 to 512
+      --chunk N           grid points per model call (default 16384, at most 1048576)
       --band STRIDE       narrow band: evaluate every STRIDE-th sample first and the full grid only
                           in blocks near the surface (|sdf| < M · block diagonal or a sign change);
                           same mesh as the full grid when |∇sdf| < M (default M = 2). Off by default.`;
@@ -59,10 +65,9 @@ export const command: Command = {
     if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
     const codesPath = requiredFlag(args, 'codes');
     const out = resolve(requiredFlag(args, 'out'));
-    const resolution = numberFlag(args, 'resolution', NaN);
-    if (!Number.isInteger(resolution) || resolution < 2) throw new UsageError(`--resolution must be an integer ≥ 2, got '${flag(args, 'resolution') ?? ''}'`);
-    const chunk = numberFlag(args, 'chunk', 16384);
-    if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`--chunk must be a positive integer, got ${chunk}`);
+    // The grid is R³ model calls: the MeshExport node's bound (512³ = 134 M samples) holds here too.
+    const resolution = intFlag(args, 'resolution', undefined, 2, MAX_MESH_RESOLUTION);
+    const chunk = intFlag(args, 'chunk', 16384, 1, MAX_MESH_CHUNK);
     const normals = flag(args, 'normals') ?? 'field';
     if (normals !== 'field' && normals !== 'mesh' && normals !== 'none') throw new UsageError(`--normals must be field, mesh or none, got '${normals}'`);
     let band: { stride: number; margin: number } | undefined;
@@ -94,7 +99,7 @@ export const command: Command = {
     const { sha256 } = await import('@noble/hashes/sha2.js');
     const { bytesToHex } = await import('@noble/hashes/utils.js');
     const { config, stateDicts: sds, meanAnchors, info: modelInfo } = readCliModel(args);
-    const codesText = readFileSync(codesPath);
+    const codesText = readLocalFile(codesPath, 'codes', MAX_JSON_BYTES);
     const codes = readJsonFile(codesPath, 'codes') as Json;
     if (typeof codes !== 'object' || codes === null || Array.isArray(codes)) throw new Error(`${codesPath}: expected a JSON object with z_geo, z_app, z_exp`);
     const s = derivedSizes(config);

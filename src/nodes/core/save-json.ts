@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineNode } from '../contract.ts';
+import { artifactNameProblem } from '../../graph/artifact-name.ts';
+import { quoteForMessage } from '../../graph/safe-text.ts';
 
 /** Writes its input as a JSON file: numbers as they are, tensors as {shape, dtype, values}. */
 export const saveJsonNode = defineNode({
@@ -15,7 +17,8 @@ export const saveJsonNode = defineNode({
     const v = inputs.value;
     const body = v instanceof tf.Tensor ? { shape: v.shape, dtype: v.dtype, values: Array.from(await v.data()) } : { value: v };
     const name = p.filename as string;
-    if (!/^[\w.-]+$/.test(name)) throw new Error(`filename '${name}' may only contain letters, digits, '.', '_' and '-'`);
+    const nameProblem = artifactNameProblem(name);
+    if (nameProblem) throw new Error(`filename ${quoteForMessage(name)}: ${nameProblem}`);
     ctx.artifact({ name, mime: 'application/json', data: JSON.stringify(body) });
     return {};
   },

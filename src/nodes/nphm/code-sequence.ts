@@ -1,6 +1,8 @@
 import { defineNode } from '../contract.ts';
 import { sequenceFromJson, sequenceToJson } from './sequence-io.ts';
 import type { CodeSequenceValue, ModelValue } from './values.ts';
+import { artifactNameProblem } from '../../graph/artifact-name.ts';
+import { quoteForMessage } from '../../graph/safe-text.ts';
 
 export const codeSequenceNode = defineNode({
   type: 'nphm.codeSequence',
@@ -27,7 +29,8 @@ export const codeSequenceNode = defineNode({
     }
     const seq = inputs.sequence as CodeSequenceValue | undefined;
     if (!seq) throw new Error('mode "save" needs a tracking result on the sequence input');
-    if (!/^[\w.-]+$/.test(p.filename as string)) throw new Error(`filename '${p.filename}' may only contain letters, digits, '.', '_' and '-'`);
+    const nameProblem = artifactNameProblem(p.filename as string);
+    if (nameProblem) throw new Error(`filename ${quoteForMessage(p.filename as string)}: ${nameProblem}`);
     ctx.artifact({ name: p.filename as string, mime: 'application/json', data: sequenceToJson(seq, { provenance: JSON.parse(ctx.provenance()) as unknown }) });
     return { sequence: seq };
   },

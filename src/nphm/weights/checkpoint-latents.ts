@@ -30,6 +30,8 @@ export function latentStatsFromCodebook(sd: StateDict, sizes: { zGeoDim: number;
     const t = sd.get(key)!;
     if (t.shape.length !== 2 || t.shape[1] !== dim) return `'${key}' has shape [${t.shape.join(', ')}], the model's ${kind} code has ${dim} values`;
     if (t.shape[0]! < 2) return `'${key}' has ${t.shape[0]} row: a spread needs two codes or more`;
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) return `'${key}' has a non-finite value (${t.data[bad]}) at flat index ${bad}`;
     return rowStats(t.data, t.shape[0]!, dim);
   };
   const geo = find('geo', sizes.zGeoDim), app = find('app', sizes.zAppDim), exp = find('exp', sizes.zExpDim);

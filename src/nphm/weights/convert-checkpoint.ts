@@ -5,7 +5,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { monoNphmStateDictShapes } from './mononphm-shapes.ts';
-import { checkStateDict, type StateDict } from './state-dict.ts';
+import { checkFiniteStateDict } from './state-dict.ts';
 import { readTorchCheckpoint } from './torch-checkpoint.ts';
 import { writeStudioWeights, type StudioManifest } from './studio-format.ts';
 
@@ -17,14 +17,6 @@ export interface ConvertOptions {
   converter?: string;
 }
 
-function checkFinite(sd: StateDict, where: string): void {
-  for (const [key, t] of sd) {
-    for (let i = 0; i < t.data.length; i++) {
-      if (!Number.isFinite(t.data[i]!)) throw new Error(`${where}: '${key}' has a non-finite value (${t.data[i]}) at flat index ${i}`);
-    }
-  }
-}
-
 export function convertCheckpoint(
   checkpoint: Uint8Array,
   config: Record<string, unknown>,
@@ -32,12 +24,11 @@ export function convertCheckpoint(
 ): { manifest: StudioManifest; json: string; bin: Uint8Array } {
   const ck = readTorchCheckpoint(checkpoint);
   const expected = monoNphmStateDictShapes(config);
-  const id = ck.stateDict('id_decoder');
-  const ex = ck.stateDict('ex_decoder');
-  checkStateDict(id, expected.id, { where: 'id_decoder', strict: true });
-  checkStateDict(ex, expected.ex, { where: 'ex_decoder', strict: true });
-  checkFinite(id, 'id_decoder');
-  checkFinite(ex, 'ex_decoder');
+  // Shapes are checked against the config before any storage is read.
+  const id = ck.stateDict('id_decoder', { expected: expected.id, strict: true });
+  const ex = ck.stateDict('ex_decoder', { expected: expected.ex, strict: true });
+  checkFiniteStateDict(id, 'id_decoder');
+  checkFiniteStateDict(ex, 'ex_decoder');
   const epoch = ck.entries.get('epoch');
   return writeStudioWeights({ id, ex }, config, {
     source: opts.source,

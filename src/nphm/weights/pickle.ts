@@ -6,6 +6,8 @@
  * means. A refused name stops the read before any further opcode runs.
  */
 
+import { escapeControlChars, quoteForMessage } from '../../graph/safe-text.ts';
+
 /** A Python tuple (kept apart from lists so callers can tell them apart). */
 export class PyTuple {
   constructor(readonly items: PyValue[]) {}
@@ -69,6 +71,11 @@ const OPNAMES: Record<number, string> = {
 };
 
 const MARK = Symbol('mark');
+/**
+ * Opcodes one pickle may run. Each creates at most one value, so this bounds the objects a file
+ * can make; a state_dict with its optimizer state needs well under 100 000.
+ */
+export const MAX_OPS = 4_000_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 
@@ -87,7 +94,9 @@ function typeName(v: unknown): string {
  * Reads one pickle from `bytes` and returns its top-level value. `source` names the data in
  * errors (e.g. 'checkpoint_epoch_2500/data.pkl').
  */
-export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pickle'): PyValue {
+export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pickle', maxOps = MAX_OPS): PyValue {
+  // The source is named in every message; it may come from a zip entry name.
+  source = escapeControlChars(source);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: (PyValue | typeof MARK)[] = [];
   const memo = new Map<number, PyValue>();
@@ -172,7 +181,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
   };
   const global = (module: string, name: string): PyGlobal => {
     if (!hooks.allowGlobal(module, name)) {
-      throw new PickleError(`refused pickle global '${module}.${name}' at byte ${opAt} of ${source}`);
+      throw new PickleError(`refused pickle global ${quoteForMessage(`${module}.${name}`)} at byte ${opAt} of ${source}`);
     }
     return new PyGlobal(module, name);
   };
@@ -185,8 +194,10 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
     return v;
   };
 
+  let ops = 0;
   for (;;) {
     opAt = pos;
+    if (++ops > maxOps) throw new PickleError(`pickle ${source} runs more than ${maxOps} opcodes (at byte ${pos}); refused as too large`);
     if (pos >= bytes.length) throw new PickleError(`truncated pickle ${source}: ended at byte ${pos} without STOP`);
     const op = bytes[pos++]!;
     opName = OPNAMES[op] ?? `0x${op.toString(16).padStart(2, '0')}`;
@@ -228,12 +239,12 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
         else if (/^[-+]?\d+$/.test(s)) {
           const b = BigInt(s);
           stack.push(b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b);
-        } else fail(`bad INT literal '${s.slice(0, 40)}'`);
+        } else fail(`bad INT literal ${quoteForMessage(s, 40)}`);
         break;
       }
       case 0x4c: { // LONG (text)
         const s = line().trim().replace(/L$/, '');
-        if (!/^[-+]?\d+$/.test(s)) fail(`bad LONG literal '${s.slice(0, 40)}'`);
+        if (!/^[-+]?\d+$/.test(s)) fail(`bad LONG literal ${quoteForMessage(s, 40)}`);
         const b = BigInt(s);
         stack.push(b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b);
         break;
@@ -241,7 +252,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
       case 0x46: { // FLOAT (text)
         const s = line().trim();
         const v = Number(s);
-        if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s))) fail(`bad FLOAT literal '${s.slice(0, 40)}'`);
+        if (s === '' || (Number.isNaN(v) && !/^[-+]?nan$/i.test(s))) fail(`bad FLOAT literal ${quoteForMessage(s, 40)}`);
         stack.push(v);
         break;
       }
@@ -291,7 +302,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
       case 0x6a: stack.push(getMemo(u32())); break;
       case 0x67: {
         const s = line().trim();
-        if (!/^\d+$/.test(s)) fail(`bad GET index '${s.slice(0, 40)}'`);
+        if (!/^\d+$/.test(s)) fail(`bad GET index ${quoteForMessage(s, 40)}`);
         stack.push(getMemo(Number(s)));
         break;
       }
@@ -299,7 +310,7 @@ export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, source = 'pic
       case 0x72: memo.set(u32(), top()); break;
       case 0x70: {
         const s = line().trim();
-        if (!/^\d+$/.test(s)) fail(`bad PUT index '${s.slice(0, 40)}'`);
+        if (!/^\d+$/.test(s)) fail(`bad PUT index ${quoteForMessage(s, 40)}`);
         memo.set(Number(s), top());
         break;
       }

@@ -71,3 +71,20 @@ export function checkStateDict(
   if (unexpected.length) parts.push(`${unexpected.length} unexpected key(s): ${list(unexpected)}`);
   throw new Error(`${where}: ${parts.join('; ')}`);
 }
+
+/**
+ * Refuses NaN and ±Inf weights, naming the tensor: one of them turns every SDF value downstream
+ * into NaN (a different mesh, `null`s in eval output) without any error of its own. `keys` limits
+ * the check to the tensors a model uses.
+ */
+export function checkFiniteStateDict(sd: StateDict, where: string, keys: Iterable<string> = sd.keys()): void {
+  for (const key of keys) {
+    const data = sd.get(key)?.data;
+    if (!data) continue;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      // v - v is 0 for finite numbers and NaN for NaN and ±Inf: one test per element.
+      if (v - v !== 0) throw new Error(`${where}: '${key}' has a non-finite value (${v}) at flat index ${i}`);
+    }
+  }
+}

@@ -4,9 +4,10 @@
  * goes through the restricted reader in `pickle.ts`, which only knows the names a state_dict and an
  * optimizer state need; storages are decompressed only for the entries asked for.
  */
-import { unzipSync } from 'fflate';
 import { PickleError, PyDict, PyGlobal, PySet, PyTuple, unpickle, type PyValue, type UnpicklerHooks } from './pickle.ts';
-import { numel, shapeString, type StateDict, type StateTensor } from './state-dict.ts';
+import { checkStateDict, numel, shapeString, type StateDict, type StateTensor } from './state-dict.ts';
+import { zipEntries, zipEntryData, ZipError, type ZipEntry } from './zip-entries.ts';
+import { escapeControlChars, quoteForMessage } from '../../graph/safe-text.ts';
 
 export type TorchDtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
@@ -36,7 +37,7 @@ const REBUILDERS = new Set(['_rebuild_tensor', '_rebuild_tensor_v2', '_rebuild_p
 export function isAllowedTorchGlobal(module: string, name: string): boolean {
   if (module === 'collections' && name === 'OrderedDict') return true;
   if (module === 'torch._utils' && REBUILDERS.has(name)) return true;
-  if (module === 'torch' && (name in STORAGE_DTYPES || TORCH_DTYPE_NAMES.has(name))) return true;
+  if (module === 'torch' && (Object.hasOwn(STORAGE_DTYPES, name) || TORCH_DTYPE_NAMES.has(name))) return true;
   return false;
 }
 
@@ -76,8 +77,11 @@ export interface TorchCheckpoint {
   prefix: string;
   /** Top-level keys of the saved dict, in file order. */
   entries: Map<string, CheckpointEntry>;
-  /** A state_dict entry as float32 tensors (float16/64 and integer tensors are converted). */
-  stateDict(name: string): StateDict;
+  /**
+   * A state_dict entry as float32 tensors (float16/64 and integer tensors are converted). With
+   * `expected`, keys and shapes are checked before any storage is read.
+   */
+  stateDict(name: string, opts?: StateDictReadOptions): StateDict;
   /** A plain value entry. */
   value(name: string): number | bigint | string | boolean | null;
   /**
@@ -113,10 +117,20 @@ function torchHooks(prefix: string): UnpicklerHooks & { storages: Map<string, St
     const strides = intTuple(stride!, 'stride', at);
     if (shape.length !== strides.length) fail(`corrupt checkpoint pickle at byte ${at}: size ${shapeString(shape)} and stride ${shapeString(strides)} differ in rank`);
     if (shape.some((d) => d < 0) || strides.some((s) => s < 0)) fail(`corrupt checkpoint pickle at byte ${at}: negative size or stride`);
-    if (numel(shape) > 0) {
-      const last = offset + shape.reduce((acc, d, i) => acc + (d - 1) * strides[i]!, 0);
-      if (last >= storage.numel) {
-        fail(`corrupt checkpoint pickle at byte ${at}: tensor ${shapeString(shape)} (offset ${offset}, stride ${shapeString(strides)}) reaches element ${last} of storage '${storage.key}' with ${storage.numel} elements`);
+    if (shape.length > MAX_RANK) fail(`corrupt checkpoint pickle at byte ${at}: tensor of rank ${shape.length} (at most ${MAX_RANK})`);
+    const n = numel(shape);
+    if (!Number.isSafeInteger(n)) fail(`corrupt checkpoint pickle at byte ${at}: tensor ${shapeString(shape)} has too many elements`);
+    if (n > 0) {
+      // Non-negative strides: the view's largest element index is offset + Σ (size − 1)·stride.
+      let last = offset as number;
+      for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * strides[i]!;
+      if (!Number.isSafeInteger(last) || last >= storage.numel) {
+        fail(`corrupt checkpoint pickle at byte ${at}: tensor ${shapeString(shape)} (offset ${offset}, stride ${shapeString(strides)}) reaches element ${last} of storage ${quoteForMessage(storage.key)} with ${storage.numel} elements`);
+      }
+      // A view with more elements than its storage repeats elements (stride 0, overlaps): a
+      // 600-byte file could ask for gigabytes. Weights are never saved that way.
+      if (n > storage.numel) {
+        fail(`corrupt checkpoint pickle at byte ${at}: tensor ${shapeString(shape)} (stride ${shapeString(strides)}) has ${n} elements, more than its storage ${quoteForMessage(storage.key)} holds (${storage.numel}): overlapping or broadcast views are not read`);
       }
     }
     return new TensorRef(storage, offset, shape, strides);
@@ -145,7 +159,7 @@ function torchHooks(prefix: string): UnpicklerHooks & { storages: Map<string, St
         if (!(args[0] instanceof TensorRef)) fail(`corrupt checkpoint pickle at byte ${at}: ${q} of a non-tensor`);
         return args[0]!;
       }
-      return fail(`corrupt checkpoint pickle at byte ${at}: ${how} of '${q}' is not supported`);
+      return fail(`corrupt checkpoint pickle at byte ${at}: ${how} of ${quoteForMessage(q)} is not supported`);
     },
     persistentLoad(pid, at) {
       // ('storage', torch.<X>Storage, key, location, numel)
@@ -154,9 +168,10 @@ function torchHooks(prefix: string): UnpicklerHooks & { storages: Map<string, St
       if (tag !== 'storage' || !(type instanceof PyGlobal) || typeof key !== 'string' || !isInt(n) || n < 0) {
         return fail(`corrupt checkpoint pickle at byte ${at}: unsupported persistent id`);
       }
-      const dtype = type.module === 'torch' ? STORAGE_DTYPES[type.name] : undefined;
-      if (!dtype) return fail(`corrupt checkpoint pickle at byte ${at}: '${type.qualified}' is not a storage type`);
-      if (!/^[A-Za-z0-9_.-]+$/.test(key)) return fail(`corrupt checkpoint pickle at byte ${at}: bad storage key '${key.slice(0, 40)}'`);
+      const dtype = type.module === 'torch' && Object.hasOwn(STORAGE_DTYPES, type.name) ? STORAGE_DTYPES[type.name] : undefined;
+      if (!dtype) return fail(`corrupt checkpoint pickle at byte ${at}: ${quoteForMessage(type.qualified)} is not a storage type`);
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key)) return fail(`corrupt checkpoint pickle at byte ${at}: bad storage key ${quoteForMessage(key.slice(0, 40))}`);
+      if (!Number.isSafeInteger(n * ITEM_SIZE[dtype])) return fail(`corrupt checkpoint pickle at byte ${at}: storage ${quoteForMessage(key)} of ${n} elements is too large`);
       const known = storages.get(key);
       if (known) {
         if (known.dtype !== dtype) fail(`corrupt checkpoint pickle at byte ${at}: storage '${prefix}/data/${key}' used as ${known.dtype} and ${dtype}`);
@@ -177,15 +192,6 @@ function torchHooks(prefix: string): UnpicklerHooks & { storages: Map<string, St
       return fail(`corrupt checkpoint pickle at byte ${at}: BUILD on an unsupported object`);
     },
   };
-}
-
-function unzip(bytes: Uint8Array, keep: (name: string) => boolean, what: string): Record<string, Uint8Array> {
-  try {
-    return unzipSync(bytes, { filter: (f) => keep(f.name) });
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    return fail(`checkpoint is not a readable zip archive (truncated or corrupt) while reading ${what}: ${msg}`);
-  }
 }
 
 function halfToFloat(h: number): number {
@@ -233,16 +239,19 @@ function storageAsFloat32(ref: StorageRef, raw: Uint8Array, littleEndian: boolea
   return out;
 }
 
+function isContiguous(t: TensorRef): boolean {
+  for (let i = t.shape.length - 1, expect = 1; i >= 0; i--) {
+    if (t.shape[i] !== 1 && t.stride[i] !== expect) return false;
+    expect *= t.shape[i]!;
+  }
+  return true;
+}
+
 /** The tensor's elements in row-major order: a view when contiguous, else a gathered copy. */
 function gather(t: TensorRef, storage: Float32Array): Float32Array {
   const n = numel(t.shape);
   const rank = t.shape.length;
-  let contiguous = true;
-  for (let i = rank - 1, expect = 1; i >= 0; i--) {
-    if (t.shape[i] !== 1 && t.stride[i] !== expect) contiguous = false;
-    expect *= t.shape[i]!;
-  }
-  if (contiguous) return storage.subarray(t.offset, t.offset + n);
+  if (isContiguous(t)) return storage.subarray(t.offset, t.offset + n);
   const out = new Float32Array(n);
   const idx = new Array<number>(rank).fill(0);
   let src = t.offset;
@@ -276,46 +285,100 @@ function isStateDict(v: PyValue): v is PyDict {
 }
 
 /**
+ * What reading a checkpoint may cost. The defaults admit any checkpoint torch.save writes for a
+ * model this size while keeping a hostile file from taking more than a few times its own size.
+ */
+export interface CheckpointLimits {
+  /** Largest `data.pkl` (decompressed). Default 16 MiB; a paper checkpoint's is a few hundred kB. */
+  maxPickleBytes?: number;
+  /**
+   * Bytes the reader may allocate for tensor data over the checkpoint's life: inflated storage
+   * entries, dtype conversions and gathered (non-contiguous) views. Stored float32 entries are
+   * views of the file and cost nothing. Default 4 × the file size + 64 MiB.
+   */
+  maxTensorBytes?: number;
+}
+
+export interface StateDictReadOptions {
+  /**
+   * The keys and shapes the caller will accept (from its config). Checked against the pickle's
+   * shapes before any storage is read, so a wrong or hostile file costs nothing to refuse.
+   */
+  expected?: ReadonlyMap<string, readonly number[]>;
+  /** With `expected`: keys it does not list are an error too. */
+  strict?: boolean;
+}
+
+const DEFAULT_MAX_PICKLE_BYTES = 16 * 1024 * 1024;
+const MAX_RANK = 16;
+const MAX_LOAD_DEPTH = 64;
+
+/**
  * Parses a torch zip checkpoint. Only `data.pkl` is decompressed here; storages are read when
  * `stateDict` / `load` ask for them.
  */
-export function readTorchCheckpoint(bytes: Uint8Array): TorchCheckpoint {
+export function readTorchCheckpoint(bytes: Uint8Array, limits: CheckpointLimits = {}): TorchCheckpoint {
   if (bytes.length >= 2 && bytes[0] === 0x80) {
     fail('checkpoint is a legacy (pre-zip) torch.save file; re-save it with torch >= 1.6 (the default zip format)');
   }
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) fail(`checkpoint is not a zip archive (starts with ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ') || 'nothing'})`);
+  const maxPickle = limits.maxPickleBytes ?? DEFAULT_MAX_PICKLE_BYTES;
+  let budget = limits.maxTensorBytes ?? 4 * bytes.length + 64 * 1024 * 1024;
+  const spend = (n: number, what: string) => {
+    if (n > budget) fail(`checkpoint: reading ${what} needs ${n} more bytes of memory than the ${limits.maxTensorBytes ?? 'default'} allowed for this file's tensors (${budget} left)`);
+    budget -= n;
+  };
 
-  const names: string[] = [];
-  const meta = /^[^/]+\/(data\.pkl|byteorder|version|\.data\/version)$/;
-  const head = unzip(bytes, (n) => (names.push(n), meta.test(n)), 'the entry list');
+  const zipped = (what: string) => (e: unknown): never => {
+    if (e instanceof ZipError) fail(`checkpoint is not a readable zip archive (truncated or corrupt) while reading ${what}: ${e.message}`);
+    throw e;
+  };
+  let list: ZipEntry[];
+  try {
+    list = zipEntries(bytes);
+  } catch (e) {
+    return zipped('the entry list')(e);
+  }
+  const byName = new Map<string, ZipEntry>();
+  for (const e of list) if (!byName.has(e.name)) byName.set(e.name, e);
+  const names = [...byName.keys()];
+  const shown = (xs: string[]) => xs.slice(0, 5).map((x) => escapeControlChars(x.slice(0, 80))).join(', ');
   const pkls = names.filter((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (pkls.length === 0) fail(`checkpoint zip has no <folder>/data.pkl entry (entries: ${names.slice(0, 5).join(', ') || 'none'}${names.length > 5 ? ', …' : ''})`);
-  if (pkls.length > 1) fail(`checkpoint zip has several data.pkl entries: ${pkls.join(', ')}`);
+  if (pkls.length === 0) fail(`checkpoint zip has no <folder>/data.pkl entry (entries: ${shown(names) || 'none'}${names.length > 5 ? ', …' : ''})`);
+  if (pkls.length > 1) fail(`checkpoint zip has several data.pkl entries: ${shown(pkls)}`);
   const prefix = pkls[0]!.slice(0, -'/data.pkl'.length);
-  const nameSet = new Set(names);
+  /** The prefix as messages show it. */
+  const P = escapeControlChars(prefix);
+  const read = (name: string, max: number, what: string): Uint8Array => {
+    try {
+      return zipEntryData(bytes, byName.get(name)!, max);
+    } catch (e) {
+      return zipped(what)(e);
+    }
+  };
 
-  const byteorderRaw = head[`${prefix}/byteorder`];
+  const byteorderRaw = byName.has(`${prefix}/byteorder`) ? read(`${prefix}/byteorder`, 16, 'byteorder') : undefined;
   const byteorder = byteorderRaw ? new TextDecoder().decode(byteorderRaw).trim() : 'little';
-  if (byteorder !== 'little' && byteorder !== 'big') fail(`checkpoint ${prefix}/byteorder is '${byteorder.slice(0, 20)}', expected 'little' or 'big'`);
+  if (byteorder !== 'little' && byteorder !== 'big') fail(`checkpoint ${P}/byteorder is ${quoteForMessage(byteorder.slice(0, 20))}, expected 'little' or 'big'`);
   const littleEndian = byteorder === 'little';
 
-  const hooks = torchHooks(prefix);
+  const hooks = torchHooks(P);
   let root: PyValue;
   try {
-    root = unpickle(head[`${prefix}/data.pkl`]!, hooks, `${prefix}/data.pkl`);
+    root = unpickle(read(`${prefix}/data.pkl`, maxPickle, 'data.pkl'), hooks, `${prefix}/data.pkl`);
   } catch (e) {
     if (e instanceof PickleError || e instanceof TorchCheckpointError) throw new TorchCheckpointError(e.message);
     throw e;
   }
-  if (!(root instanceof PyDict)) return fail(`checkpoint ${prefix}/data.pkl holds a ${describe(root)}, expected a dict`);
+  if (!(root instanceof PyDict)) return fail(`checkpoint ${P}/data.pkl holds a ${describe(root)}, expected a dict`);
   const top = new Map<string, PyValue>();
   for (const [k, v] of root.map) {
-    if (typeof k !== 'string') fail(`checkpoint top-level key ${String(k)} is not a string`);
+    if (typeof k !== 'string') fail(`checkpoint top-level key ${quoteForMessage(String(k))} is not a string`);
     top.set(k as string, v);
   }
 
   for (const s of hooks.storages.values()) {
-    if (!nameSet.has(`${prefix}/data/${s.key}`)) fail(`checkpoint is missing storage entry '${prefix}/data/${s.key}' (${s.numel} × ${s.dtype})`);
+    if (!byName.has(`${prefix}/data/${s.key}`)) fail(`checkpoint is missing storage entry '${P}/data/${s.key}' (${s.numel} × ${s.dtype})`);
   }
 
   const entries = new Map<string, CheckpointEntry>();
@@ -329,24 +392,32 @@ export function readTorchCheckpoint(bytes: Uint8Array): TorchCheckpoint {
   }
 
   const floatCache = new Map<string, Float32Array>();
-  /** Decompresses, checks and converts every storage the tensors in `refs` use, in one zip pass. */
+  /** Decompresses, checks and converts every storage the tensors in `refs` use. */
   const readStorages = (refs: Iterable<TensorRef>, what: string) => {
     const want = new Map<string, StorageRef>();
     for (const t of refs) if (!floatCache.has(t.storage.key)) want.set(`${prefix}/data/${t.storage.key}`, t.storage);
-    if (want.size === 0) return;
-    const files = unzip(bytes, (n) => want.has(n), what);
+    // Sizes are checked from the central directory before any storage of this read is inflated.
     for (const [name, ref] of want) {
-      const raw = files[name];
-      if (!raw) fail(`checkpoint is missing storage entry '${name}' needed by ${what}`);
       const expected = ref.numel * ITEM_SIZE[ref.dtype];
-      if (raw!.length < expected) fail(`checkpoint storage '${name}' (${what}) is truncated: ${raw!.length} bytes, expected ${expected} (${ref.numel} × ${ref.dtype})`);
-      floatCache.set(ref.key, storageAsFloat32(ref, raw!, littleEndian));
+      const size = byName.get(name)!.size;
+      if (size < expected) fail(`checkpoint storage '${escapeControlChars(name)}' (${what}) is truncated: ${size} bytes, expected ${expected} (${ref.numel} × ${ref.dtype})`);
+    }
+    for (const [name, ref] of want) {
+      const entry = byName.get(name)!;
+      const expected = ref.numel * ITEM_SIZE[ref.dtype];
+      if (entry.method !== 0) spend(entry.size, `'${escapeControlChars(name)}'`);
+      const raw = read(name, Math.max(expected, entry.method === 0 ? entry.size : expected), `'${name}' (${what})`);
+      if (!(ref.dtype === 'float32' && littleEndian === HOST_LE && raw.byteOffset % 4 === 0)) spend(4 * ref.numel, `'${name}' as float32`);
+      floatCache.set(ref.key, storageAsFloat32(ref, raw, littleEndian));
     }
   };
-  const tensor = (t: TensorRef): StateTensor => ({ shape: [...t.shape], data: gather(t, floatCache.get(t.storage.key)!) });
+  const tensor = (t: TensorRef): StateTensor => {
+    if (!isContiguous(t)) spend(4 * numel(t.shape), `a strided view of '${P}/data/${t.storage.key}'`);
+    return { shape: [...t.shape], data: gather(t, floatCache.get(t.storage.key)!) };
+  };
 
   const entry = (name: string): PyValue => {
-    if (!top.has(name)) fail(`checkpoint has no entry '${name}' (entries: ${[...top.keys()].join(', ')})`);
+    if (!top.has(name)) fail(`checkpoint has no entry ${quoteForMessage(name)} (entries: ${[...top.keys()].map((k) => escapeControlChars(k.slice(0, 60))).join(', ')})`);
     return top.get(name)!;
   };
 
@@ -354,13 +425,17 @@ export function readTorchCheckpoint(bytes: Uint8Array): TorchCheckpoint {
   return {
     prefix,
     entries,
-    stateDict(name) {
+    stateDict(name, opts = {}) {
       const cached = stateDictCache.get(name);
-      if (cached) return cached;
       const v = entry(name);
-      if (!isStateDict(v)) return fail(`checkpoint entry '${name}' is a ${describe(v)}, not a state_dict of tensors`);
+      if (!isStateDict(v)) return fail(`checkpoint entry ${quoteForMessage(name)} is a ${describe(v)}, not a state_dict of tensors`);
+      if (opts.expected) {
+        const shapes: StateDict = new Map([...v.map].map(([k, t]) => [k as string, { shape: (t as TensorRef).shape, data: new Float32Array(0) }]));
+        checkStateDict(shapes, opts.expected, { where: name, strict: opts.strict ?? false });
+      }
+      if (cached) return cached;
       const refs = [...v.map.values()] as TensorRef[];
-      readStorages(refs, `'${name}'`);
+      readStorages(refs, quoteForMessage(name));
       const sd: StateDict = new Map();
       for (const [k, t] of v.map) sd.set(k as string, tensor(t as TensorRef));
       stateDictCache.set(name, sd);
@@ -370,29 +445,46 @@ export function readTorchCheckpoint(bytes: Uint8Array): TorchCheckpoint {
       const e = entries.get(name);
       if (e?.kind !== 'value') {
         entry(name);
-        return fail(`checkpoint entry '${name}' is a ${e?.kind === 'state_dict' ? 'state_dict' : (e as { type: string }).type}, not a plain value`);
+        return fail(`checkpoint entry ${quoteForMessage(name)} is a ${e?.kind === 'state_dict' ? 'state_dict' : (e as { type: string }).type}, not a plain value`);
       }
       return e.value;
     },
     load(name) {
       const v = entry(name);
-      const refs: TensorRef[] = [];
+      // The pickle memo makes shared objects (a DAG, or cycles): walk each object once, so a
+      // 1 kB file of nested references cannot ask for 2^64 visits.
+      const refs = new Set<TensorRef>();
+      const done = new Map<object, unknown>();
+      const open = new Set<object>();
+      const children = (x: PyValue): PyValue[] | undefined =>
+        x instanceof PyDict ? [...x.map.values()] : Array.isArray(x) ? x : x instanceof PyTuple || x instanceof PySet ? x.items : undefined;
       const collect = (x: PyValue, depth: number): void => {
-        if (depth > 64) fail(`checkpoint entry '${name}' is nested too deeply`);
-        if (x instanceof TensorRef) refs.push(x);
-        else if (x instanceof PyDict) for (const y of x.map.values()) collect(y, depth + 1);
-        else if (Array.isArray(x)) for (const y of x) collect(y, depth + 1);
-        else if (x instanceof PyTuple || x instanceof PySet) for (const y of x.items) collect(y, depth + 1);
+        if (x instanceof TensorRef) refs.add(x);
+        const kids = children(x);
+        if (!kids || done.has(x as object) || open.has(x as object)) return;
+        if (depth > MAX_LOAD_DEPTH) fail(`checkpoint entry ${quoteForMessage(name)} is nested more than ${MAX_LOAD_DEPTH} levels deep`);
+        open.add(x as object);
+        for (const y of kids) {
+          if (open.has(y as object)) fail(`checkpoint entry ${quoteForMessage(name)} contains itself`);
+          collect(y, depth + 1);
+        }
+        open.delete(x as object);
+        done.set(x as object, undefined);
       };
       collect(v, 0);
-      readStorages(refs, `'${name}'`);
+      done.clear();
+      readStorages(refs, quoteForMessage(name));
       const convert = (x: PyValue): unknown => {
-        if (x instanceof TensorRef) return tensor(x);
-        if (x instanceof PyDict) return new Map([...x.map].map(([k, y]) => [k, convert(y)]));
-        if (Array.isArray(x)) return x.map(convert);
-        if (x instanceof PyTuple || x instanceof PySet) return x.items.map(convert);
-        if (x instanceof PyGlobal) return x.qualified;
-        return x;
+        if (x !== null && typeof x === 'object' && done.has(x)) return done.get(x);
+        let out: unknown;
+        if (x instanceof TensorRef) out = tensor(x);
+        else if (x instanceof PyDict) out = new Map([...x.map].map(([k, y]) => [k, convert(y)]));
+        else if (Array.isArray(x)) out = x.map(convert);
+        else if (x instanceof PyTuple || x instanceof PySet) out = x.items.map(convert);
+        else if (x instanceof PyGlobal) out = x.qualified;
+        else return x;
+        done.set(x as object, out);
+        return out;
       };
       return convert(v);
     },
