@@ -13,8 +13,6 @@ export interface NodeAssetLimits {
   maxBytes?: number;
   /** Largest file `readText` returns (manifests, configs, codes). */
   maxTextBytes?: number;
-  /** Single files outside the roots that may be read (ones the user named on the command line). */
-  files?: readonly string[];
 }
 
 class AssetError extends Error {}
@@ -26,7 +24,7 @@ const isInside = (root: string, p: string): boolean => {
 
 /**
  * Assets for headless runs. A URI is looked up in each root in turn (the graph file's folder and
- * the studio's public folder; the working directory is not one) and in the files the user named.
+ * the studio's public folder, plus folders the user named; the working directory is not one).
  * Candidates and roots are compared after resolving symlinks, so a link in a graph's folder cannot
  * reach the rest of the machine; only regular files up to a size cap are read (a FIFO would hang the run,
  * `/dev/zero` would fill the memory), and errors name the URI and the problem, never the contents.
@@ -41,15 +39,7 @@ export function nodeAssetReader(roots: readonly string[], limits: NodeAssetLimit
       // A root that does not exist holds no assets.
     }
   }
-  const realFiles = new Set<string>();
-  for (const f of limits.files ?? []) {
-    try {
-      realFiles.add(realpathSync(resolve(f)));
-    } catch {
-      // A named file that does not exist is reported when a node asks for it.
-    }
-  }
-  const allowed = (real: string) => realFiles.has(real) || realRoots.some((r) => isInside(r, real));
+  const allowed = (real: string) => realRoots.some((r) => isInside(r, real));
   const maxBytes = limits.maxBytes ?? MAX_BINARY_BYTES;
   const maxText = limits.maxTextBytes ?? MAX_JSON_BYTES;
 

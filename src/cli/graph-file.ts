@@ -1,23 +1,21 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { NodeCatalog } from '../graph/catalog.ts';
 import { MAX_GRAPH_BYTES } from '../graph/document.ts';
 import { loadGraphText, type LoadResult } from '../graph/load.ts';
+import { LocalFileError, readLocalFile } from './local-files.ts';
 
-/** Reads a graph file from disk, refusing oversized files before reading them. */
+/**
+ * Reads a graph file from disk: a regular file only (a FIFO would block, a device never ends),
+ * refused when oversized before any byte is read.
+ */
 export async function readGraphFile(path: string, catalog: NodeCatalog): Promise<LoadResult> {
-  let size: number;
+  let bytes: Uint8Array;
   try {
-    size = (await stat(path)).size;
+    bytes = readLocalFile(path, 'graph', MAX_GRAPH_BYTES);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { graph: null, problems: [{ severity: 'error', path: '$', message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(e)})` }] };
+    if (!(e instanceof LocalFileError)) throw e;
+    // The caller prints the file's name before each problem.
+    const message = e.size !== undefined && e.size > MAX_GRAPH_BYTES ? `file is ${e.size} bytes; graph files are limited to ${MAX_GRAPH_BYTES} bytes` : e.problem;
+    return { graph: null, problems: [{ severity: 'error', path: '$', message }] };
   }
-  if (size > MAX_GRAPH_BYTES) return { graph: null, problems: [{ severity: 'error', path: '$', message: `file is ${size} bytes; graph files are limited to ${MAX_GRAPH_BYTES} bytes` }] };
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    return { graph: null, problems: [{ severity: 'error', path: '$', message: `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})` }] };
-  }
-  return loadGraphText(text, catalog);
+  return loadGraphText(new TextDecoder().decode(bytes), catalog);
 }

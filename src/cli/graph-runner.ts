@@ -32,17 +32,15 @@ export async function prepareGraphRun(file: string, opts: GraphRunOptions = {}):
   const registry = builtinRegistry();
   const loaded = await readGraphFile(file, registry);
   const problems = [...loaded.problems];
-  // A file named on the command line (`--set video.uri=clip.mp4`) is read where the user means it:
-  // relative to the working directory, and that one file only.
-  const namedFiles: string[] = [];
+  // A file named on the command line (`--set head.uri=../models/x/model.json`) is read where the
+  // user means it, relative to the working directory, with its folder (a manifest's binary and
+  // statistics lie beside it).
+  const namedDirs: string[] = [];
   const fileValue = (text: string) => {
     const abs = resolve(text);
-    if (!isAbsolute(text) && !/^[a-z][a-z0-9+.-]*:/i.test(text) && existsSync(abs)) {
-      namedFiles.push(abs);
-      return abs;
-    }
-    if (isAbsolute(text)) namedFiles.push(abs);
-    return text;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(text) || !(isAbsolute(text) || existsSync(abs))) return text;
+    namedDirs.push(dirname(abs));
+    return abs;
   };
   if (loaded.graph) {
     if (opts.preset) problems.push(...applyPreset(loaded.graph, opts.preset, registry));
@@ -51,7 +49,7 @@ export async function prepareGraphRun(file: string, opts: GraphRunOptions = {}):
   if (!loaded.graph || hasErrors(problems)) throw new Error(`${file}:\n${problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n')}`);
   // The graph's folder and the studio's public folder, never the working directory: a graph must
   // not read whatever lies where it happens to be run.
-  const engine = new Engine(registry, { assets: nodeAssetReader([dirname(resolve(file)), PUBLIC_DIR, ...(opts.assetDirs ?? [])], { files: namedFiles }) });
+  const engine = new Engine(registry, { assets: nodeAssetReader([dirname(resolve(file)), PUBLIC_DIR, ...(opts.assetDirs ?? []), ...namedDirs]) });
   const engineProblems = engine.setGraph(loaded.graph);
   if (opts.onEvent) engine.subscribe(opts.onEvent);
   // The engine validates the same graph again: its problems are the loader's, once each.

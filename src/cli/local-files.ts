@@ -13,7 +13,16 @@ export const MAX_CHECKPOINT_BYTES = MAX_BINARY_BYTES;
 /** Manifests, configs, codes and other text files. */
 export const MAX_JSON_BYTES = MAX_ASSET_TEXT_BYTES;
 
-export class LocalFileError extends Error {}
+/** `problem` is the message without the file's name (for callers that name it themselves). */
+export class LocalFileError extends Error {
+  constructor(
+    shown: string,
+    readonly problem: string,
+    readonly size?: number,
+  ) {
+    super(`${shown}: ${problem}`);
+  }
+}
 
 const describeMode = (mode: number): string => {
   const t = mode & constants.S_IFMT;
@@ -27,8 +36,8 @@ const describeMode = (mode: number): string => {
 
 /** Why a stat's file may not be read, or undefined when it may. */
 export function regularFileProblem(stat: { mode: number; size: number; isFile(): boolean }, maxBytes: number): string | undefined {
-  if (!stat.isFile()) return `is ${describeMode(stat.mode)}, not a regular file`;
-  if (stat.size > maxBytes) return `is ${stat.size} bytes; at most ${maxBytes} are read`;
+  if (!stat.isFile()) return `${describeMode(stat.mode)}, not a regular file`;
+  if (stat.size > maxBytes) return `${stat.size} bytes; at most ${maxBytes} are read`;
   return undefined;
 }
 
@@ -48,12 +57,12 @@ export function readRegularFile(path: string, maxBytes: number, shown: string, e
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | extraFlags);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new LocalFileError(`${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a regular file' : `cannot open (${code ?? 'error'})`}`);
+    throw new LocalFileError(shown, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a regular file' : `cannot open (${code ?? 'error'})`);
   }
   try {
     const stat = fstatSync(fd);
     const problem = regularFileProblem(stat, maxBytes);
-    if (problem) throw new LocalFileError(`${shown} ${problem}`);
+    if (problem) throw new LocalFileError(shown, problem, stat.size);
     const out = new Uint8Array(stat.size);
     let filled = 0;
     // A file that grows while it is read is read up to the size it had when opened.
@@ -65,7 +74,7 @@ export function readRegularFile(path: string, maxBytes: number, shown: string, e
     return filled === out.length ? out : out.subarray(0, filled);
   } catch (e) {
     if (e instanceof LocalFileError) throw e;
-    throw new LocalFileError(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new LocalFileError(shown, `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   } finally {
     closeSync(fd);
   }

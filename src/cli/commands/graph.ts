@@ -17,7 +17,8 @@ const usage = `usage:
                  [--assets DIR]…
       run a graph headless; writes the declared outputs and run-log.json into DIR (default ./out).
       Assets are read from the graph's folder, the studio's public folder, the --assets folders
-      and files named by --set; never from elsewhere (symlinks are followed only within these).`;
+      and the folders of files named by --set (relative to the working directory); never from
+      elsewhere (symlinks are followed only within these).`;
 
 async function check(files: string[]): Promise<number> {
   if (!files.length) throw new UsageError('no file given');

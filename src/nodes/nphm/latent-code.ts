@@ -1,6 +1,8 @@
 import { defineNode } from '../contract.ts';
 import { codesOfFrame, parseCodesJson, statCodes, zeroCodes } from './codes.ts';
 import type { CodeSequenceValue, LatentValue, ModelValue } from './values.ts';
+import { parseJsonText } from '../../graph/json-text.ts';
+import { quoteForMessage } from '../../graph/safe-text.ts';
 
 export const latentCodeNode = defineNode({
   type: 'nphm.latentCode',
@@ -35,12 +37,7 @@ export const latentCodeNode = defineNode({
       case 'file': {
         if (!p.uri) throw new Error('mode "file" needs a codes file (uri)');
         const text = await ctx.assets.readText(p.uri as string);
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch (e) {
-          throw new Error(`${p.uri} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-        }
+        const raw = parseJsonText(text, quoteForMessage(p.uri as string));
         codes = parseCodesJson(raw, m.model, p.uri as string);
         break;
       }

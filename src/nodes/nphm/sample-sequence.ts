@@ -9,6 +9,8 @@ import { so3ExpNumbers } from '../../render/pose.ts';
 import { siblingUri } from './load-model.ts';
 import { downscaleImage, resizeNearest } from './images.ts';
 import type { ImageValue, VideoValue } from './values.ts';
+import { parseJsonText } from '../../graph/json-text.ts';
+import { quoteForMessage } from '../../graph/safe-text.ts';
 
 export interface SequenceRange {
   start: number;
@@ -56,9 +58,9 @@ export function decodeLabelPng(bytes: Uint8Array, uri: string): { width: number;
 export async function loadSequence(assets: AssetReader, uri: string, range: SequenceRange): Promise<VideoValue> {
   let m: Json;
   try {
-    m = JSON.parse(await assets.readText(uri)) as Json;
+    m = parseJsonText(await assets.readText(uri), 'the manifest') as Json;
   } catch (e) {
-    throw new Error(`${uri}: cannot read the sequence manifest: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${quoteForMessage(uri)}: cannot read the sequence manifest: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!(m && m.format === 'nphm-synthetic-sequence')) fail(uri, `not a synthetic sequence manifest (format ${JSON.stringify(m?.format)})`);
   const cam = m.camera as Json | undefined;

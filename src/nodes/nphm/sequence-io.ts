@@ -1,5 +1,7 @@
 /** The codes file of a tracking run (`*.codes.json`): save and validated load. */
 import type { CodeSequenceValue } from './values.ts';
+import { jsonSyntaxMessage } from '../../graph/json-text.ts';
+import { quoteForMessage } from '../../graph/safe-text.ts';
 
 export const CODES_FORMAT = 'nphm-studio/codes';
 
@@ -30,7 +32,7 @@ export function sequenceFromJson(text: string, sizes: { zGeoDim: number; zAppDim
   try {
     o = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${uri} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${quoteForMessage(uri)} is not valid JSON: ${jsonSyntaxMessage(e, text)}`);
   }
   if (!o || o.format !== CODES_FORMAT) throw new Error(`${uri}: not a codes file (format must be '${CODES_FORMAT}')`);
   if (!Array.isArray(o.frames) || o.frames.length === 0) throw new Error(`${uri}: frames must be a non-empty list`);
