@@ -155,6 +155,12 @@ export class Engine {
     if (unknownTargets.length) throw new Error(`unknown node${unknownTargets.length > 1 ? 's' : ''}: ${unknownTargets.join(', ')}`);
     const needed = opts.targets ? ancestorsOf(opts.targets, edges) : new Set(ids);
     const order = (topologicalOrder(ids, edges) ?? ids).filter((id) => needed.has(id));
+    // Lookups by node id, built once: a per-node search of the node, edge and problem lists made a
+    // 33 000-node graph quadratic. The first node of a duplicated id wins, as `find` did.
+    const nodeById = new Map<string, GraphDocument['nodes'][number]>();
+    for (const n of graph.nodes) if (!nodeById.has(n.id)) nodeById.set(n.id, n);
+    const incomingOf = groupBy(graph.edges, (e) => e.to.node);
+    const errorsOf = groupBy(problems.filter((p) => p.severity === 'error' && p.nodeId !== undefined), (p) => p.nodeId!);
     this.emit({ type: 'run-start', runId, nodes: order });
     for (const id of order) this.setState(id, { status: 'queued' });
 
@@ -164,10 +170,10 @@ export class Engine {
         this.setState(id, { status: 'cancelled' });
         continue;
       }
-      const node = graph.nodes.find((n) => n.id === id)!;
+      const node = nodeById.get(id)!;
       const def = this.catalog.get(node.type);
-      const invalid = problems.filter((p) => p.severity === 'error' && p.nodeId === id);
-      const incoming = graph.edges.filter((e) => e.to.node === id);
+      const invalid = errorsOf.get(id) ?? [];
+      const incoming = incomingOf.get(id) ?? [];
       const badUpstream = incoming.map((e) => e.from.node).filter((src) => this.states.get(src)?.status !== 'done');
       const key = keys.get(id);
       if (!def || invalid.length) {
@@ -333,15 +339,16 @@ export class Engine {
     const order = topologicalOrder(graph.nodes.map((n) => n.id), edges);
     if (!order) return new Map(graph.nodes.map((n) => [n.id, undefined]));
     const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+    const incomingOf = groupBy(graph.edges, (e) => e.to.node);
+    const invalid = new Set(this.problems.filter((p) => p.severity === 'error').map((p) => p.nodeId));
     for (const id of order) {
       const node = byId.get(id)!;
       const def = this.catalog.get(node.type);
-      if (!def || this.problems.some((p) => p.severity === 'error' && p.nodeId === id)) {
+      if (!def || invalid.has(id)) {
         keys.set(id, undefined);
         continue;
       }
-      const inputs = graph.edges
-        .filter((e) => e.to.node === id)
+      const inputs = (incomingOf.get(id) ?? [])
         .map((e) => [e.to.port, keys.get(e.from.node), e.from.port] as const)
         .sort((a, b) => (a[0] < b[0] ? -1 : 1));
       if (inputs.some((i) => i[1] === undefined)) {
@@ -378,6 +385,17 @@ export class Engine {
       }
     }
   }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = out.get(k);
+    if (list) list.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
