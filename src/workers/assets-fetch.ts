@@ -1,6 +1,7 @@
 import type { AssetReader } from '../graph/runtime-types.ts';
 import { quoteForMessage } from '../graph/safe-text.ts';
 import { MAX_ASSET_BYTES, MAX_ASSET_TEXT_BYTES } from '../graph/asset-limits.ts';
+import { readCappedBody } from '../graph/capped-response.ts';
 
 /**
  * Assets in the worker: same-origin URLs relative to the studio's base (e.g.
@@ -25,30 +26,7 @@ export function fetchAssetReader(base: string, registered: Map<string, Blob> = n
     }
     const res = await fetch(url(uri));
     if (!res.ok) throw new Error(`asset ${shown}: ${res.status} ${res.statusText}`);
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > cap) {
-      await res.body?.cancel();
-      throw tooLarge(declared);
-    }
-    if (!res.body) return new Uint8Array(await res.arrayBuffer());
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > cap) {
-        await reader.cancel();
-        throw tooLarge(`more than ${cap}`);
-      }
-      parts.push(value);
-    }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) (out.set(p, at), (at += p.length));
-    return out;
+    return readCappedBody(res, cap, `asset ${shown}`);
   };
   return {
     read: (uri, opts) => get(uri, Math.min(MAX_ASSET_BYTES, opts?.maxBytes ?? Infinity)),

@@ -19,6 +19,8 @@ import { artifactNameProblem } from '../../src/graph/artifact-name.ts';
 import { builtinRegistry } from '../../src/nodes/registry.ts';
 import { applySets } from '../../src/cli/graph-overrides.ts';
 import { fetchAssetReader } from '../../src/workers/assets-fetch.ts';
+import { fetchStudioWeights } from '../../src/nphm/weights/studio-fetch.ts';
+import { convertCheckpoint } from '../../src/nphm/weights/convert-checkpoint.ts';
 import { checkpointPickle, PickleBuilder, type TensorSpec } from '../hostile/pickle-builder.ts';
 import { deflatedZeros, floats, rezip, torchZip, zipWithDeflatedEntry } from '../hostile/torch-zip.ts';
 import { ESCAPES, FIXTURE_DIR } from '../hostile/corpus.ts';
@@ -194,6 +196,13 @@ describe('the worker reader has the same caps', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  it('the studio weight loader reads no more of the binary than its manifest declares', async () => {
+    const w = convertCheckpoint(fixture, config, { source: 'fixture', created: '2026-01-01T00:00:00Z' });
+    const endless = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array(1 << 20)) });
+    const get = (async (u: URL | string) => (String(u).endsWith('model.json') ? new Response(w.json) : new Response(endless))) as typeof fetch;
+    await expect(fetchStudioWeights('http://studio.test/m/', { fetch: get })).rejects.toThrow(`studio weights: http://studio.test/m/weights.bin is more than ${w.bin.length} bytes; at most ${w.bin.length} are read`);
   });
 });
 

@@ -2,6 +2,9 @@
  * Loads studio weights over `fetch` (browser, worker, or Node ≥ 18): `model.json`, then the binary
  * it names, resolved relative to the manifest's URL.
  */
+import { MAX_ASSET_TEXT_BYTES } from '../../graph/asset-limits.ts';
+import { readCappedBody } from '../../graph/capped-response.ts';
+import { jsonSyntaxMessage } from '../../graph/json-text.ts';
 import { readStudioWeights, STUDIO_MANIFEST_FILE, validateManifest, type ReadStudioOptions, type StudioWeights } from './studio-format.ts';
 
 export interface FetchStudioOptions extends ReadStudioOptions {
@@ -16,16 +19,18 @@ export async function fetchStudioWeights(url: string | URL, opts: FetchStudioOpt
   const manifestUrl = base.pathname.endsWith('/') ? new URL(STUDIO_MANIFEST_FILE, base) : base;
   const res = await get(manifestUrl, { signal: opts.signal });
   if (!res.ok) throw new Error(`studio weights: GET ${manifestUrl} failed: ${res.status} ${res.statusText}`);
+  const text = new TextDecoder().decode(await readCappedBody(res, MAX_ASSET_TEXT_BYTES, `studio weights: ${manifestUrl}`));
   let json: unknown;
   try {
-    json = await res.json();
+    json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`studio weights: ${manifestUrl} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`studio weights: ${manifestUrl} is not valid JSON: ${jsonSyntaxMessage(e, text)}`);
   }
   const manifest = validateManifest(json);
   const binUrl = new URL(manifest.weights.file, manifestUrl);
   const binRes = await get(binUrl, { signal: opts.signal });
   if (!binRes.ok) throw new Error(`studio weights: GET ${binUrl} failed: ${binRes.status} ${binRes.statusText}`);
-  const bin = new Uint8Array(await binRes.arrayBuffer());
+  // The manifest says how large the binary is: nothing larger is read.
+  const bin = await readCappedBody(binRes, manifest.weights.byteLength, `studio weights: ${binUrl}`);
   return readStudioWeights(manifest, bin, opts);
 }
