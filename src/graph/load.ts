@@ -16,6 +16,17 @@ export interface LoadResult {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 64;
 const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/;
+/**
+ * Ids are keys of plain objects across the studio (layout, node states, previews): the names of
+ * Object.prototype's properties would be found there without being set (`states.toString`).
+ */
+const RESERVED_IDS = new Set(Object.getOwnPropertyNames(Object.prototype));
+const idProblem = (what: string, v: unknown): string | undefined =>
+  typeof v !== 'string' || !ID_PATTERN.test(v)
+    ? `${what} id must match ${ID_PATTERN}, got ${JSON.stringify(v ?? null)}`
+    : RESERVED_IDS.has(v)
+      ? `${what} id '${v}' is reserved (a property name of every JavaScript object)`
+      : undefined;
 
 const fatal = (path: string, message: string): LoadResult => ({ graph: null, problems: [{ severity: 'error', path, message }] });
 
@@ -114,7 +125,8 @@ function normalise(doc: Record<string, unknown>, problems: Problem[]): GraphDocu
     doc.nodes.forEach((n, i) => {
       const path = `$.nodes[${i}]`;
       if (!isObject(n)) return err(path, 'a node must be an object');
-      if (typeof n.id !== 'string' || !ID_PATTERN.test(n.id)) return err(`${path}.id`, `node id must match ${ID_PATTERN}, got ${JSON.stringify(n.id ?? null)}`);
+      const badId = idProblem('node', n.id);
+      if (badId || typeof n.id !== 'string') return err(`${path}.id`, badId!);
       if (typeof n.type !== 'string' || n.type.length === 0 || n.type.length > 128) return err(`${path}.type`, 'node type must be a non-empty string', { nodeId: n.id });
       let typeVersion = 1;
       if (n.typeVersion !== undefined) {
@@ -137,7 +149,8 @@ function normalise(doc: Record<string, unknown>, problems: Problem[]): GraphDocu
     ((doc.edges as unknown[] | undefined) ?? []).forEach((e, i) => {
       const path = `$.edges[${i}]`;
       if (!isObject(e)) return err(path, 'an edge must be an object');
-      if (typeof e.id !== 'string' || !ID_PATTERN.test(e.id)) return err(`${path}.id`, `edge id must match ${ID_PATTERN}, got ${JSON.stringify(e.id ?? null)}`);
+      const badId = idProblem('edge', e.id);
+      if (badId || typeof e.id !== 'string') return err(`${path}.id`, badId!);
       const from = portRef(e.from), to = portRef(e.to);
       if (!from) return err(`${path}.from`, "an edge end must be {node, port} with string values", { edgeId: e.id });
       if (!to) return err(`${path}.to`, "an edge end must be {node, port} with string values", { edgeId: e.id });

@@ -41,3 +41,11 @@ export function quoteForMessage(text: string, max = 200): string {
 export function terminalText(text: string): string {
   return text.split('\n').map(escapeControlChars).join('\n');
 }
+
+// What JSON.stringify leaves raw (it escapes C0 controls itself): DEL, C1, separators, bidi.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** For strings written into JSON files that people `cat`: the characters JSON itself leaves raw, escaped. */
+export function jsonSafeText(text: string): string {
+  return text.replace(UNSAFE_IN_JSON, escapeOne);
+}

@@ -222,6 +222,12 @@ export function buildCorpus(dir: string): HostileCase[] {
   graphCase('warnings printed once', saveGraph('x.json').replace('"seed": 1', '"seed": 1, "unused": 2'), 'run', 0, /has no param 'unused'/, [], (o) => {
     if (o.split("has no param 'unused'").length !== 2) throw new Error(`the warning is printed ${o.split("has no param 'unused'").length - 1} times`);
   });
+  graphCase('escapes in a --set value and the run log', saveGraph('x.json'), 'run', 1, /filename 'evil\\x9b\\u202e\.json': a file name may only contain/, ['--set', 'save.filename=evil\u009b\u202e.json'], () => {
+    const log = readFileSync(out('graph-escapes-in-a-set-value-and-the-run-log/run-log.json'), 'utf8');
+    if (/[\u007f-\u009f\u202a-\u202e]/.test(log)) throw new Error('raw control characters in run-log.json');
+    if (!log.includes('evil\\\\x9b')) throw new Error('the --set value is missing from run-log.json');
+  });
+  graphCase('node id toString', graphJson([{ id: 'toString', type: 'tensor.random', typeVersion: 1, params: {} }]), 'check', 2, /at \$\.nodes\[0\]\.id: node id 'toString' is reserved/);
   cases.push({ category: 'graph', name: 'command named constructor', args: ['constructor'], exit: 2, message: /unknown command 'constructor'/ });
 
   // ---- output paths ------------------------------------------------------------------------

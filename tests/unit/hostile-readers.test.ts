@@ -11,7 +11,7 @@ import { readTorchCheckpoint, TorchCheckpointError, isAllowedTorchGlobal } from 
 import { PickleError, unpickle, type UnpicklerHooks } from '../../src/nphm/weights/pickle.ts';
 import { monoNphmStateDictShapes } from '../../src/nphm/weights/mononphm-shapes.ts';
 import { zipEntries, zipEntryData } from '../../src/nphm/weights/zip-entries.ts';
-import { escapeControlChars, quoteForMessage, terminalText } from '../../src/graph/safe-text.ts';
+import { escapeControlChars, jsonSafeText, quoteForMessage, terminalText } from '../../src/graph/safe-text.ts';
 import { jsonSyntaxMessage } from '../../src/graph/json-text.ts';
 import { loadGraphText } from '../../src/graph/load.ts';
 import { formatProblem } from '../../src/graph/problems.ts';
@@ -211,6 +211,7 @@ describe('messages', () => {
     expect(escapeControlChars('a\u001b[2Kb\u0007\r\u202e')).toBe('a\\x1b[2Kb\\x07\\x0d\\u202e');
     expect(quoteForMessage(`n${'x'.repeat(300)}`, 3)).toBe("'nxx…'");
     expect(terminalText('line 1\nline\u001b 2')).toBe('line 1\nline\\x1b 2');
+    expect(JSON.stringify(jsonSafeText('a\u009b\u202e\n'))).toBe('"a\\\\x9b\\\\u202e\\n"');
   });
 
   it('JSON syntax errors never quote the text', () => {

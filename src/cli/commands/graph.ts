@@ -7,7 +7,7 @@ import { formatProblem, hasErrors } from '../../graph/problems.ts';
 import { graphHash } from '../../graph/serialize.ts';
 import { builtinRegistry } from '../../nodes/registry.ts';
 import { artifactNameProblem, RUN_LOG_FILE } from '../../graph/artifact-name.ts';
-import { quoteForMessage, terminalText } from '../../graph/safe-text.ts';
+import { jsonSafeText, quoteForMessage, terminalText } from '../../graph/safe-text.ts';
 import { ensureWritableDir, OutputDirError } from '../output-dir.ts';
 
 const usage = `usage:
@@ -111,7 +111,10 @@ async function run(argv: string[]): Promise<number> {
     refusedOutputs: refused,
     tensors: { before: tensorsBefore, afterRun: tensorsAfterRun, afterDispose: tf.memory().numTensors },
   };
-  await writeFile(join(outDir, RUN_LOG_FILE), `${JSON.stringify(log, null, 2)}\n`);
+  // Node messages quote text from files; JSON escapes C0 controls but not C1 or bidi overrides,
+  // which a terminal showing the log would still obey.
+  const safe = (_k: string, v: unknown) => (typeof v === 'string' ? jsonSafeText(v) : v);
+  await writeFile(join(outDir, RUN_LOG_FILE), `${JSON.stringify(log, safe, 2)}\n`);
   console.log(`${summary.ok ? 'done' : summary.cancelled ? 'cancelled' : 'failed'} in ${(summary.ms / 1000).toFixed(2)} s on ${backend}: ${written.length} output file(s) in ${outDir}`);
   for (const f of summary.failed) console.error(`node '${f.nodeId}' failed: ${terminalText(f.message)}`);
   for (const r of refused) console.error(r);

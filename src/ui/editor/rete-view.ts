@@ -367,7 +367,8 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     for (const e of doc.edges) {
       if (editor.getConnection(e.id)) continue;
       const src = editor.getNode(e.from.node), dst = editor.getNode(e.to.node);
-      if (!src?.outputs[e.from.port] || !dst?.inputs[e.to.port]) continue;
+      // Port names come from the file: own properties only (`constructor` is not a port).
+      if (!src || !dst || !Object.hasOwn(src.outputs, e.from.port) || !Object.hasOwn(dst.inputs, e.to.port)) continue;
       const c = new StudioConnection(src, e.from.port, dst, e.to.port);
       c.id = e.id;
       c.socketType = src.outputs[e.from.port]!.socket.name;
