@@ -137,6 +137,17 @@ describe('memory budgets', () => {
     expect(() => zipEntryData(zip, { ...entry!, size: 1 << 30 }, 1 << 20)).toThrow("zip entry 'x' declares 1073741824 bytes; at most 1048576 are allowed here");
   });
 
+  it('tensors the config does not name are left unread', () => {
+    const pkl = checkpointPickle({ sd: { a: { key: '0', numel: 2, shape: [2] }, extra: { key: '1', numel: 16 << 20, shape: [16 << 20] } } });
+    const files = unzipSync(torchZip(pkl, { '0': floats([1, 2]) }));
+    const zip = zipWithDeflatedEntry(files, 'checkpoint/data/1', deflatedZeros(1 << 20), 64 << 20);
+    const ck = readTorchCheckpoint(zip, { maxTensorBytes: 1 << 20 });
+    const sd = ck.stateDict('sd', { expected: new Map([['a', [2]]]) });
+    expect([...sd.keys()]).toEqual(['a']);
+    expect([...sd.get('a')!.data]).toEqual([1, 2]);
+    expect(() => ck.stateDict('sd')).toThrow(/reading 'checkpoint\/data\/1' needs 67108864 more bytes of memory/);
+  });
+
   it('shapes are checked against the config before any storage is read', () => {
     // A storage entry that claims 64 MiB: never inflated, the shape is wrong for the config.
     const pkl = checkpointPickle({ id_decoder: { 'mlp_pos.0.weight': { key: '0', numel: 16 << 20, shape: [4096, 4096] } }, ex_decoder: {} });

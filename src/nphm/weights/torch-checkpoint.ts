@@ -305,7 +305,7 @@ export interface StateDictReadOptions {
    * shapes before any storage is read, so a wrong or hostile file costs nothing to refuse.
    */
   expected?: ReadonlyMap<string, readonly number[]>;
-  /** With `expected`: keys it does not list are an error too. */
+  /** With `expected`: keys it does not list are an error (else they are left unread). */
   strict?: boolean;
 }
 
@@ -426,19 +426,21 @@ export function readTorchCheckpoint(bytes: Uint8Array, limits: CheckpointLimits 
     prefix,
     entries,
     stateDict(name, opts = {}) {
-      const cached = stateDictCache.get(name);
       const v = entry(name);
       if (!isStateDict(v)) return fail(`checkpoint entry ${quoteForMessage(name)} is a ${describe(v)}, not a state_dict of tensors`);
       if (opts.expected) {
         const shapes: StateDict = new Map([...v.map].map(([k, t]) => [k as string, { shape: (t as TensorRef).shape, data: new Float32Array(0) }]));
         checkStateDict(shapes, opts.expected, { where: name, strict: opts.strict ?? false });
       }
-      if (cached) return cached;
-      const refs = [...v.map.values()] as TensorRef[];
-      readStorages(refs, quoteForMessage(name));
+      // With the config's keys, only those are read: extra tensors in a file cost nothing.
+      const wanted = [...v.map].filter(([k]) => !opts.expected || opts.strict || opts.expected.has(k as string)) as [string, TensorRef][];
+      const key = opts.expected && !opts.strict ? `${name}\u0000expected` : name;
+      const hit = stateDictCache.get(key) ?? (opts.expected && !opts.strict ? stateDictCache.get(name) : undefined);
+      if (hit) return hit;
+      readStorages(wanted.map(([, t]) => t), quoteForMessage(name));
       const sd: StateDict = new Map();
-      for (const [k, t] of v.map) sd.set(k as string, tensor(t as TensorRef));
-      stateDictCache.set(name, sd);
+      for (const [k, t] of wanted) sd.set(k, tensor(t));
+      stateDictCache.set(key, sd);
       return sd;
     },
     value(name) {
