@@ -13,6 +13,8 @@ import { readTorchCheckpoint } from '../nphm/weights/torch-checkpoint.ts';
 import { readStudioWeightsDir } from './studio-weights.ts';
 import { MAX_CHECKPOINT_BYTES, MAX_JSON_BYTES, readLocalFile } from './local-files.ts';
 import { readConfigFile } from './commands/import.ts';
+import { jsonSyntaxMessage } from '../graph/json-text.ts';
+import { escapeControlChars } from '../graph/safe-text.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -21,7 +23,7 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${what} ${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`${what} ${escapeControlChars(path)}: not valid JSON (${jsonSyntaxMessage(e, text)})`);
   }
 }
 

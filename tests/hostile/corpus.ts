@@ -195,7 +195,11 @@ export function buildCorpus(dir: string): HostileCase[] {
   // What must keep working: the graph's own folder, and a file named on the command line.
   assetCase('own-folder (allowed)', 'model/model.json', /done in .* 0 output file/, { exit: 0 });
   assetCase('named on the command line (allowed)', 'nope.json', /done in .* 0 output file/, { exit: 0, cwd: at('outside'), extra: ['--set', 'head.uri=model/model.json'] });
-  // The CLI's own model folder reader: the same FIFO and size checks.
+  // The CLI's own model folder reader: the same FIFO, device and size checks.
+  mkdirSync(at('g', 'zero-model'));
+  writeFileSync(at('g', 'zero-model', 'model.json'), studio.json);
+  symlinkSync('/dev/zero', at('g', 'zero-model', 'weights.bin'));
+  cases.push({ category: 'assets', name: 'eval --model: weights.bin → /dev/zero', args: ['eval', '--model', at('g', 'zero-model'), '--inputs', FIXTURE_INPUTS, '--out', out('eval-zero.json')], exit: 1, message: /studio weights binary .*weights\.bin: a character device, not a regular file/ });
   cases.push({ category: 'assets', name: 'eval --model: FIFO weights', args: ['eval', '--model', at('g', 'fifo-model'), '--inputs', FIXTURE_INPUTS, '--out', out('eval-fifo.json')], exit: 1, message: /studio weights binary .*weights\.bin: a FIFO \(named pipe\), not a regular file/ });
 
   // ---- graphs ------------------------------------------------------------------------------

@@ -38,9 +38,18 @@ async function run(argv: string[]): Promise<number> {
   const [file, ...extra] = args.positionals;
   if (!file || extra.length) throw new UsageError('give exactly one graph file');
   const { prepareGraphRun } = await import('../graph-runner.ts');
-  // The output folder is made and proven writable before anything is computed.
   const outFlag = flag(args, 'out');
   if (outFlag !== undefined && outFlag.trim() === '') throw new UsageError('--out is empty; give a folder');
+  let prepared;
+  try {
+    prepared = await prepareGraphRun(file, { preset: flag(args, 'preset'), sets: args.flags.get('set') ?? [], assetDirs: args.flags.get('assets') ?? [] });
+  } catch (e) {
+    console.error(terminalText(e instanceof Error ? e.message : String(e)));
+    return 2;
+  }
+  const { graph, engine } = prepared;
+  for (const p of prepared.problems) if (p.severity === 'warning') console.warn(`${file}: ${formatProblem(p)}`);
+  // The output folder is made and proven writable before anything is computed.
   let outDir: string;
   try {
     outDir = ensureWritableDir(outFlag ?? 'out');
@@ -51,15 +60,6 @@ async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  let prepared;
-  try {
-    prepared = await prepareGraphRun(file, { preset: flag(args, 'preset'), sets: args.flags.get('set') ?? [], assetDirs: args.flags.get('assets') ?? [] });
-  } catch (e) {
-    console.error(terminalText(e instanceof Error ? e.message : String(e)));
-    return 2;
-  }
-  const { graph, engine } = prepared;
-  for (const p of prepared.problems) if (p.severity === 'warning') console.warn(`${file}: ${formatProblem(p)}`);
 
   const { initNodeTf, parseBackend } = await import('../tf-node.ts');
   const tf = await import('@tensorflow/tfjs-core');
