@@ -7,7 +7,18 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Longest first (measured on 2 cores, wasm; see the README's test section). */
-const LONGEST = ['tests/unit/graphs-tracking.test.ts', 'tests/unit/track-in-model.test.ts', 'tests/unit/track-self-consistency.test.ts'];
+const LONGEST = [
+  'tests/unit/graphs-tracking.test.ts',
+  'tests/unit/track-in-model.test.ts',
+  'tests/unit/track-self-consistency.test.ts',
+  'tests/unit/graphs-expression-transfer.test.ts',
+  'tests/unit/graphs-interpolation.test.ts',
+  'tests/unit/nodes-nphm.test.ts',
+  'tests/unit/train-default-model.test.ts',
+  'tests/unit/render-fixture-model.test.ts',
+  'tests/unit/nphm-webgpu.test.ts',
+  'tests/unit/train-loop.test.ts',
+];
 
 export class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

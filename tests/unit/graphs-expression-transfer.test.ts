@@ -1,4 +1,8 @@
-/** graphs/expression-transfer.graph.json as shipped, on its quick preset: identity kept, expression moved. */
+/**
+ * graphs/expression-transfer.graph.json as shipped, on its quick preset with smaller pictures and
+ * meshes (the checks read the transferred codes and the anchors they pose; every frame is still
+ * rendered and meshed): identity kept, expression moved.
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeTf } from '../../src/cli/tf-node.ts';
 import { runGraphFile } from '../../src/cli/graph-runner.ts';
@@ -7,13 +11,15 @@ import { withCodes } from '../../src/track/state-render.ts';
 import { MM_PER_UNIT } from '../../src/track/accuracy.ts';
 import { exampleGraph } from './helpers/example-graphs.ts';
 
+const SMALLER = ['camera.width=32', 'camera.height=32', 'meshA.resolution=32', 'meshB.resolution=32'];
+
 beforeAll(async () => {
   await initNodeTf('wasm');
 });
 
 describe('graphs/expression-transfer.graph.json (quick)', () => {
   it('keeps each target\'s identity and moves the mouth and eyes where the performance does', async () => {
-    const { engine, summary } = await runGraphFile(exampleGraph('expression-transfer'), { preset: 'quick' });
+    const { engine, summary } = await runGraphFile(exampleGraph('expression-transfer'), { preset: 'quick', sets: SMALLER });
     expect(summary.failed).toEqual([]);
     const perf = engine.outputs('performance')!.sequence as CodeSequenceValue;
     const n = perf.frames.length;

@@ -83,15 +83,16 @@ function rotationErrorDeg(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return (Math.acos(Math.min(1, Math.max(-1, (tr - 1) / 2))) * 180) / Math.PI;
 }
 
+let frame: TrackingFrame;
 beforeAll(async () => {
   await initNodeTf('wasm');
   model = loadFixtureModel();
-});
+  frame = await groundTruthFrame();
+}, 300_000);
 afterAll(() => model?.dispose());
 
 describe('tracking (stage 1, cheap preset) on frames rendered from the fixture model', () => {
   it('recovers pose and appearance from zero codes and the identity pose', async () => {
-    const frame = await groundTruthFrame();
     const log: TrackProgress[] = [];
     const tensors0 = tf.memory().numTensors;
     const before = await renderTrackedFrame(model, initialState(model, 1), 0, camera);
@@ -116,7 +117,6 @@ describe('tracking (stage 1, cheap preset) on frames rendered from the fixture m
   }, 600_000);
 
   it('stops between iterations within 1 s when cancelled, leaking no tensors', async () => {
-    const frame = await groundTruthFrame();
     const ac = new AbortController();
     const tensors0 = tf.memory().numTensors;
     let abortedAt = 0;
