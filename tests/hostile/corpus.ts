@@ -91,6 +91,10 @@ export function buildCorpus(dir: string): HostileCase[] {
   // 1. A stride-0 view of one float as 2^32 elements (4 GB if gathered), in a 600-byte file.
   const stride0 = torchZip(checkpointPickle({ id_decoder: { 'mlp_pos.0.weight': { key: '0', numel: 1, shape: [2 ** 32], stride: [0] } }, ex_decoder: {} }), { '0': floats([1]) });
   for (const via of ['import', 'eval', 'mesh'] as const) importCase('stride0', stride0, /tensor \[4294967296\] \(stride \[0\]\) has 4294967296 elements, more than its storage '0' holds \(1\)/, via);
+  // The same file as an asset of the HeadModel node (the studio's worker reads it the same way).
+  writeFileSync(at('g', 'stride0.tar'), stride0);
+  writeFileSync(at('g', 'stride0.graph.json'), graphJson([{ id: 'head', type: 'nphm.headModel', typeVersion: 1, params: { source: 'checkpoint', uri: 'stride0.tar', config: 'config.json' } }]));
+  cases.push({ category: 'checkpoint', name: 'graph run HeadModel: stride0', args: ['graph', 'run', at('g', 'stride0.graph.json'), '--out', out('stride0-head'), '--backend', 'cpu'], exit: 1, message: /node 'head' failed: .*has 4294967296 elements, more than its storage '0' holds \(1\)/ });
   // 2. An overlapping 2-D view: more elements than its storage without any zero stride.
   importCase('overlap', torchZip(checkpointPickle({ id_decoder: { w: { key: '0', numel: 5, shape: [3, 3], stride: [1, 1] } } }), { '0': floats([1, 2, 3, 4, 5]) }), /has 9 elements, more than its storage '0' holds \(5\)/);
   // 3. A view reaching past its storage.
@@ -232,6 +236,8 @@ export function buildCorpus(dir: string): HostileCase[] {
     if (!log.includes('evil\\\\x9b')) throw new Error('the --set value is missing from run-log.json');
   });
   graphCase('node id toString', graphJson([{ id: 'toString', type: 'tensor.random', typeVersion: 1, params: {} }]), 'check', 2, /at \$\.nodes\[0\]\.id: node id 'toString' is reserved/);
+  execFileSync('mkfifo', [at('g', 'fifo.graph.json')]);
+  cases.push({ category: 'graph', name: 'check: the graph file is a FIFO', args: ['graph', 'check', at('g', 'fifo.graph.json')], exit: 2, message: /fifo\.graph\.json: error: graph at \$: a FIFO \(named pipe\), not a regular file/ });
   cases.push({ category: 'graph', name: 'command named constructor', args: ['constructor'], exit: 2, message: /unknown command 'constructor'/ });
 
   // ---- output paths ------------------------------------------------------------------------
