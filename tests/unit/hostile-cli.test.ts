@@ -1,7 +1,7 @@
 /**
  * The hostile-input corpus (tests/hostile/corpus.ts) through the real CLI: each case is one
- * `node bin/nphm.mjs …` child with a V8 heap bound and a time limit, its peak RSS measured by
- * /usr/bin/time. Each must exit with its code, say what is wrong and where, print no stack trace
+ * `node bin/nphm.mjs …` child with a V8 heap bound and a time limit, its peak RSS measured by a
+ * preload (tests/hostile/peak-rss.mjs: getrusage at exit). Each must exit with its code, say what is wrong and where, print no stack trace
  * and no raw control character, never show a file from outside the allowed folders, and stay
  * under the memory bound.
  */
@@ -9,29 +9,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildCorpus, SECRET, type Category, type HostileCase } from '../hostile/corpus.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/nphm.mjs', import.meta.url));
-const TIME = '/usr/bin/time';
+const PEAK_RSS = pathToFileURL(fileURLToPath(new URL('../hostile/peak-rss.mjs', import.meta.url))).href;
 /** Peak resident memory of one command. A real run of these commands on the fixture takes ~150–300 MB. */
 const PEAK_RSS_BOUND_MB = 640;
 const HEAP_BOUND_MB = 512;
 /** Per case: a FIFO or a bomb that is not caught would run into this, not hang the suite. */
 const CASE_TIMEOUT_MS = 60_000;
 
-let dir: string;
-let cases: HostileCase[] = [];
+// Built at collection time, so that each case is its own test.
+const dir = mkdtempSync(join(tmpdir(), 'nphm-hostile-'));
+const cases: HostileCase[] = buildCorpus(dir);
 const peaks = new Map<Category, number[]>();
-
-// Built at collection time so each case is its own test; the files are written in beforeAll.
-const corpusDir = mkdtempSync(join(tmpdir(), 'nphm-hostile-'));
-cases = buildCorpus(corpusDir);
-
-beforeAll(() => {
-  dir = corpusDir;
-});
 
 afterAll(() => {
   const lines = [...peaks].map(([c, mb]) => `${c}: ${mb.length} cases, peak RSS max ${Math.max(...mb).toFixed(0)} MB, median ${mb.sort((a, b) => a - b)[Math.floor(mb.length / 2)]!.toFixed(0)} MB`);
@@ -52,19 +45,19 @@ function filesUnder(root: string): string[] {
 
 function run(c: HostileCase): { code: number | null; signal: string | null; output: string; peakMb: number } {
   const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}.txt`);
-  const r = spawnSync(TIME, ['-f', '%M', '-o', rssFile, process.execPath, `--max-old-space-size=${HEAP_BOUND_MB}`, BIN, ...c.args], {
+  const r = spawnSync(process.execPath, ['--import', PEAK_RSS, `--max-old-space-size=${HEAP_BOUND_MB}`, BIN, ...c.args], {
     cwd: c.cwd ?? dir,
     encoding: 'utf8',
     timeout: CASE_TIMEOUT_MS,
     killSignal: 'SIGKILL',
-    env: { ...process.env, NPHM_DEBUG: '', NO_COLOR: '1' },
+    env: { ...process.env, NPHM_DEBUG: '', NO_COLOR: '1', NPHM_PEAK_RSS_FILE: rssFile },
     maxBuffer: 16 * 1024 * 1024,
   });
   const kb = existsSync(rssFile) ? Number(/(\d+)\s*$/.exec(readFileSync(rssFile, 'utf8'))?.[1] ?? NaN) : NaN;
   return { code: r.status, signal: r.signal, output: `${r.stdout}${r.stderr}`, peakMb: kb / 1024 };
 }
 
-describe.runIf(existsSync(TIME))('hostile corpus through the CLI', () => {
+describe('hostile corpus through the CLI', () => {
   it('has cases in every category', () => {
     const counts = new Map<Category, number>();
     for (const c of cases) counts.set(c.category, (counts.get(c.category) ?? 0) + 1);
