@@ -17,14 +17,6 @@ export function escapeControlChars(text: string): string {
   return text.replace(UNSAFE, escapeOne);
 }
 
-/** Whether `text` holds a character `escapeControlChars` would replace. */
-export function hasControlChars(text: string): boolean {
-  UNSAFE.lastIndex = 0;
-  const found = UNSAFE.test(text);
-  UNSAFE.lastIndex = 0;
-  return found;
-}
-
 /**
  * A name or value from a file for a message: escaped, cut to `max` characters, in single quotes.
  * Multi-line text keeps its newlines only where the caller builds them, never from the file.

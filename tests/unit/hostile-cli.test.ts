@@ -33,7 +33,6 @@ afterAll(() => {
 });
 
 // Raw control characters other than newline and tab: an escape sequence reached the terminal.
-// eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 /** Every file under `root` (what a command wrote), to look for the secret in them. */
