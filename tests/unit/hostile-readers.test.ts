@@ -4,7 +4,9 @@
  * and memory budgets, prototype names in every table lookup, the worker's fetch reader caps, and
  * the message helpers.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it, vi } from 'vitest';
 import { readTorchCheckpoint, TorchCheckpointError, isAllowedTorchGlobal } from '../../src/nphm/weights/torch-checkpoint.ts';
@@ -19,6 +21,7 @@ import { artifactNameProblem } from '../../src/graph/artifact-name.ts';
 import { builtinRegistry } from '../../src/nodes/registry.ts';
 import { applySets } from '../../src/cli/graph-overrides.ts';
 import { fetchAssetReader } from '../../src/workers/assets-fetch.ts';
+import { nodeAssetReader } from '../../src/cli/assets-node.ts';
 import { fetchStudioWeights } from '../../src/nphm/weights/studio-fetch.ts';
 import { convertCheckpoint } from '../../src/nphm/weights/convert-checkpoint.ts';
 import { checkpointPickle, PickleBuilder, type TensorSpec } from '../hostile/pickle-builder.ts';
@@ -188,6 +191,25 @@ describe('names from files are looked up as own properties only', () => {
     const lines = loadGraphText(text, builtinRegistry()).problems.map(formatProblem);
     expect(lines).toHaveLength(2);
     for (const l of lines) expect(escapeControlChars(l)).toBe(l);
+  });
+});
+
+describe('the Node asset reader', () => {
+  it('follows symlinks that stay inside the allowed folders, and a symlinked root', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'nphm-assets-'));
+    mkdirSync(join(base, 'root', 'a'), { recursive: true });
+    writeFileSync(join(base, 'root', 'a', 'x.json'), '{"ok": true}');
+    symlinkSync(join(base, 'root', 'a'), join(base, 'root', 'b'));
+    symlinkSync(join(base, 'root'), join(base, 'link-to-root'));
+    writeFileSync(join(base, 'outside.json'), 'secret');
+    symlinkSync(join(base, 'outside.json'), join(base, 'root', 'out.json'));
+    const reader = nodeAssetReader([join(base, 'link-to-root')]);
+    expect(await reader.readText('b/x.json')).toBe('{"ok": true}');
+    expect(await reader.readText(join(base, 'root', 'a', 'x.json'))).toBe('{"ok": true}');
+    await expect(reader.readText('out.json')).rejects.toThrow("asset 'out.json' resolves outside the allowed folders");
+    await expect(reader.read('a/x.json', { maxBytes: 4 })).rejects.toThrow("asset 'a/x.json': 12 bytes; at most 4 are read");
+    await expect(reader.read(`a/${ESCAPES}.json`)).rejects.toThrow(/asset 'a\/\\x1b\]0;pwned/);
+    rmSync(base, { recursive: true, force: true });
   });
 });
 
