@@ -444,7 +444,7 @@ describe('NPHM Studio in chromium', () => {
     await shape.press('Enter');
     await page.getByTestId('run').click();
     await expect.poll(() => node(page, 'ab').getAttribute('data-status'), { timeout: 30_000 }).toBe('error');
-    expect(await node(page, 'act').getAttribute('data-status')).toBe('blocked');
+    await expect.poll(() => node(page, 'act').getAttribute('data-status')).toBe('blocked');
     await node(page, 'ab').getByTestId('node-error').click();
     await expect.poll(() => page.getByTestId('inspector-error').count()).toBe(1);
     expect(await page.getByTestId('inspector-error').innerText()).toMatch(/run error/);
@@ -499,7 +499,7 @@ describe('NPHM Studio in chromium', () => {
     expect(await param('video', 'end')).toBe(23);
     await preset.selectOption('quick');
     await expect.poll(() => param('video', 'end')).toBe(3);
-    expect(await param('optimizer', 'preset')).toBe('cheap');
+    expect(await param('optimizer', 'schedule')).toBe('short');
     expect(await preset.inputValue()).toBe('quick');
     await shot(page, 'tracking-preset');
     // A preset is an edit: still no run starts by itself.
@@ -507,7 +507,7 @@ describe('NPHM Studio in chromium', () => {
     expect(await page.locator('[data-testid="node"][data-status="running"], [data-testid="node"][data-status="queued"], [data-testid="node"][data-status="done"]').count()).toBe(0);
     await page.getByTestId('undo').click();
     await expect.poll(() => param('video', 'end')).toBe(23);
-    expect(await param('optimizer', 'preset')).toBe('paper');
+    expect(await param('optimizer', 'schedule')).toBe('paper');
     expect(await preset.inputValue()).toBe('');
     await preset.selectOption('full');
     await expect.poll(() => param('video', 'maxSide')).toBe(128);
