@@ -16,6 +16,7 @@ const LONGEST = [
   'tests/unit/nodes-nphm.test.ts',
   'tests/unit/train-default-model.test.ts',
   'tests/unit/render-fixture-model.test.ts',
+  'tests/unit/hostile-cli.test.ts',
   'tests/unit/nphm-webgpu.test.ts',
   'tests/unit/train-loop.test.ts',
 ];
