@@ -18,13 +18,25 @@ const workerDeps = [
   'comlink',
   'fflate',
 ];
+// What the studio and the browser tests import besides: found at run time, these made the
+// optimiser re-bundle, and the page reload while a worker loads ("the compute worker failed to load").
+const pageDeps = [
+  '@noble/hashes/sha2.js',
+  '@noble/hashes/utils.js',
+  'fast-png',
+  'three',
+  'three/examples/jsm/exporters/GLTFExporter.js',
+  'three/examples/jsm/exporters/OBJExporter.js',
+  'three/examples/jsm/exporters/PLYExporter.js',
+  'yaml',
+];
 
 const sassQuiet = { silenceDeprecations: ['import', 'global-builtin', 'color-functions', 'legacy-js-api'] as never[] };
 
 export default defineConfig({
   plugins: [svelte()],
   worker: { format: 'es' },
-  optimizeDeps: { include: workerDeps },
+  optimizeDeps: { include: [...workerDeps, ...pageDeps] },
   css: { preprocessorOptions: { scss: sassQuiet, sass: sassQuiet } },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   server: { host: '127.0.0.1' },
