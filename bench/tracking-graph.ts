@@ -53,7 +53,7 @@ export async function runTrackingGraphBench(opts: { presets?: string; frames?: n
       console.log(`    mean head at the true pose: ${formatAccuracy(acc.truePoseMean[region])}`);
       console.log(`    per frame Chamfer-L1 (mm): tracked ${acc.tracked.map((a) => a[region].chamferL1mm.toFixed(2)).join(' ')} | mean head at the true pose ${acc.truePose.map((a) => a[region].chamferL1mm.toFixed(2)).join(' ')}`);
     }
-    const truth = await readTrueCodes(video);
+    const truth = await readTrueCodes(video, engine.assets);
     if (truth) {
       const seq = engine.outputs('optimizer')!.sequence as CodeSequenceValue;
       const e = expressionErrors(seq, truth);

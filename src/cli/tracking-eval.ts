@@ -13,7 +13,6 @@ import type { CodeSequenceValue, ModelValue, VideoValue } from '../nodes/nphm/va
 import { frameCodes, meshCodes } from '../track/state-render.ts';
 import type { TrackingState } from '../track/state.ts';
 import { groundTruthPoints, meanRegionAccuracy, regionAccuracy, type FrameTruth, type RegionAccuracy } from '../track/accuracy.ts';
-import { nodeAssetReader, PUBLIC_DIR } from './assets-node.ts';
 import type { AssetReader } from '../graph/runtime-types.ts';
 import { modelToWorldNumbers } from '../nodes/nphm/pose-math.ts';
 import { residualFromHeadPose } from '../nodes/nphm/sample-sequence.ts';
@@ -56,10 +55,10 @@ export function meanCodes(model: NphmModel, stats?: LatentStats): { zGeo: Float3
 }
 
 /**
- * The truths of a synthetic sequence's frames; meshes are read like the graph's assets (the working
- * directory, then the studio's public folder).
+ * The truths of a synthetic sequence's frames; meshes are read through `assets`, the reader the
+ * graph that loaded the video read it with (the same allowed folders, never the working directory).
  */
-export async function sequenceTruth(video: VideoValue, assets: AssetReader = nodeAssetReader([process.cwd(), PUBLIC_DIR])): Promise<FrameTruth[]> {
+export async function sequenceTruth(video: VideoValue, assets: AssetReader): Promise<FrameTruth[]> {
   if (!video.truth) throw new Error('tracking accuracy: the video has no ground truth (only synthetic sequences do)');
   const truth = video.truth;
   const out: FrameTruth[] = [];
@@ -107,5 +106,5 @@ export async function trackingRunAccuracy(engine: Engine, ids = { video: 'video'
   const model = engine.outputs(ids.model)?.model as ModelValue | undefined;
   if (!video || !seq || !model) throw new Error('tracking accuracy: the run has no video, sequence or model output');
   const meshes = engine.artifacts(ids.meshes).map((a) => parsePly(a.data as Uint8Array));
-  return scoreTracking(model.model, meshes, await sequenceTruth(video), model.stats);
+  return scoreTracking(model.model, meshes, await sequenceTruth(video, engine.assets), model.stats);
 }

@@ -4,7 +4,6 @@
  */
 import type { AssetReader } from '../graph/runtime-types.ts';
 import type { CodeSequenceValue, VideoValue } from '../nodes/nphm/values.ts';
-import { nodeAssetReader, PUBLIC_DIR } from './assets-node.ts';
 import { parseJsonText } from '../graph/json-text.ts';
 import { quoteForMessage } from '../graph/safe-text.ts';
 
@@ -18,7 +17,7 @@ export interface TrueCodes {
 const nums = (v: unknown): Float32Array | null => (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? Float32Array.from(v as number[]) : null);
 
 /** The true codes of a video's frames, or null when its manifest records none (procedural sequences). */
-export async function readTrueCodes(video: VideoValue, assets: AssetReader = nodeAssetReader([process.cwd(), PUBLIC_DIR])): Promise<TrueCodes | null> {
+export async function readTrueCodes(video: VideoValue, assets: AssetReader): Promise<TrueCodes | null> {
   const m = parseJsonText(await assets.readText(video.name), quoteForMessage(video.name)) as { codes?: { z_geo?: unknown; z_app?: unknown }; frames?: { codes?: { z_exp?: unknown } }[] };
   const zGeo = nums(m.codes?.z_geo), zApp = nums(m.codes?.z_app);
   if (!zGeo || !zApp) return null;

@@ -60,6 +60,11 @@ export class Engine {
     this.opts = { previewIntervalMs: 250, spareCacheEntries: 32, abortGraceMs: 500, assets: NO_ASSETS, ...opts };
   }
 
+  /** The reader nodes read assets through (what an evaluation of a run must read its truth with, too). */
+  get assets(): AssetReader {
+    return this.opts.assets;
+  }
+
   subscribe(listener: (e: EngineEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

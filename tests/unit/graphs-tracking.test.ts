@@ -64,7 +64,7 @@ describe('graphs/tracking.graph.json (quick)', () => {
   });
 
   // OPEN (issue 11): on the procedural sample the tracked identity is still worse than the mean
-  // head placed at the true pose, after similarity alignment (measured 1.35 vs 0.82 mm). `it.fails`
+  // head placed at the true pose, after similarity alignment (measured 1.30 vs 0.82 mm). `it.fails`
   // keeps the target in the suite: it turns red the day the target is met, to be flipped to `it`.
   it.fails('reconstructs the identity: the aligned face beats the mean head at the true pose by a clear margin (issue 11 target, not met yet)', () => {
     expect(run.summary.failed).toEqual([]);
