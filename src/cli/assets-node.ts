@@ -3,7 +3,8 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AssetReader } from '../graph/runtime-types.ts';
 import { quoteForMessage } from '../graph/safe-text.ts';
-import { MAX_BINARY_BYTES, MAX_JSON_BYTES, readRegularFile } from './local-files.ts';
+import { readRegularFile } from './local-files.ts';
+import { MAX_ASSET_BYTES, MAX_ASSET_TEXT_BYTES } from '../graph/asset-limits.ts';
 
 /** The studio's `public/` folder: where `models/default/…` and `samples/…` live. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -40,8 +41,8 @@ export function nodeAssetReader(roots: readonly string[], limits: NodeAssetLimit
     }
   }
   const allowed = (real: string) => realRoots.some((r) => isInside(r, real));
-  const maxBytes = limits.maxBytes ?? MAX_BINARY_BYTES;
-  const maxText = limits.maxTextBytes ?? MAX_JSON_BYTES;
+  const maxBytes = limits.maxBytes ?? MAX_ASSET_BYTES;
+  const maxText = limits.maxTextBytes ?? MAX_ASSET_TEXT_BYTES;
 
   const candidates = (uri: string): string[] => {
     const shown = quoteForMessage(uri);

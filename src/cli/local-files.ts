@@ -4,14 +4,8 @@
  * errors that name the file and the problem but never show its contents.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { MAX_ASSET_BYTES, MAX_ASSET_TEXT_BYTES } from '../graph/asset-limits.ts';
+import { MAX_ASSET_TEXT_BYTES } from '../graph/asset-limits.ts';
 import { escapeControlChars } from '../graph/safe-text.ts';
-
-/** Checkpoints, weight binaries and videos (the caps of the graph's asset readers). */
-export const MAX_BINARY_BYTES = MAX_ASSET_BYTES;
-export const MAX_CHECKPOINT_BYTES = MAX_BINARY_BYTES;
-/** Manifests, configs, codes and other text files. */
-export const MAX_JSON_BYTES = MAX_ASSET_TEXT_BYTES;
 
 /** `problem` is the message without the file's name (for callers that name it themselves). */
 export class LocalFileError extends Error {
@@ -80,6 +74,6 @@ export function readRegularFile(path: string, maxBytes: number, shown: string, e
   }
 }
 
-export function readLocalText(path: string, what: string, maxBytes = MAX_JSON_BYTES): string {
+export function readLocalText(path: string, what: string, maxBytes = MAX_ASSET_TEXT_BYTES): string {
   return new TextDecoder().decode(readLocalFile(path, what, maxBytes));
 }

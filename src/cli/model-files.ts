@@ -11,7 +11,8 @@ import { MEAN_ANCHORS_65 } from '../nphm/mean-anchors.ts';
 import { expectedShapes, type DecoderStateDicts, type MeanAnchors } from '../nphm/state-dict.ts';
 import { readTorchCheckpoint } from '../nphm/weights/torch-checkpoint.ts';
 import { readStudioWeightsDir } from './studio-weights.ts';
-import { MAX_CHECKPOINT_BYTES, MAX_JSON_BYTES, readLocalFile } from './local-files.ts';
+import { readLocalFile, readLocalText } from './local-files.ts';
+import { MAX_ASSET_BYTES } from '../graph/asset-limits.ts';
 import { readConfigFile } from './commands/import.ts';
 import { jsonSyntaxMessage } from '../graph/json-text.ts';
 import { escapeControlChars } from '../graph/safe-text.ts';
@@ -19,7 +20,11 @@ import { escapeControlChars } from '../graph/safe-text.ts';
 export type Json = Record<string, unknown>;
 
 export function readJsonFile(path: string, what: string): unknown {
-  const text = new TextDecoder().decode(readLocalFile(path, what, MAX_JSON_BYTES));
+  return parseJsonFile(readLocalText(path, what), path, what);
+}
+
+/** The JSON of a file already read (`path` and `what` name it in errors). */
+export function parseJsonFile(text: string, path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -71,7 +76,7 @@ export function readCliModel(args: ParsedArgs): CliModelSource {
   } else {
     // The config first: its shapes bound what the checkpoint may make us read.
     config = validConfig(readConfigFile(configPath!), configPath!);
-    const bytes = readLocalFile(checkpoint!, 'checkpoint', MAX_CHECKPOINT_BYTES);
+    const bytes = readLocalFile(checkpoint!, 'checkpoint', MAX_ASSET_BYTES);
     try {
       const ck = readTorchCheckpoint(bytes);
       const exp = expectedShapes(config);

@@ -6,7 +6,8 @@ import { flag, parseArgs, requiredFlag, UsageError } from '../args.ts';
 import { convertCheckpoint } from '../../nphm/weights/convert-checkpoint.ts';
 import { STUDIO_MANIFEST_FILE } from '../../nphm/weights/studio-format.ts';
 import { writeStudioWeightsDir } from '../studio-weights.ts';
-import { MAX_CHECKPOINT_BYTES, readLocalFile, readLocalText } from '../local-files.ts';
+import { readLocalFile, readLocalText } from '../local-files.ts';
+import { MAX_ASSET_BYTES } from '../../graph/asset-limits.ts';
 import { jsonSyntaxMessage } from '../../graph/json-text.ts';
 import { escapeControlChars, quoteForMessage } from '../../graph/safe-text.ts';
 
@@ -50,7 +51,7 @@ export const command: Command = {
       throw new Error(`${join(out, STUDIO_MANIFEST_FILE)} exists; pass --force to overwrite`);
     }
     const config = readConfigFile(configPath);
-    const bytes = readLocalFile(checkpoint, 'checkpoint', MAX_CHECKPOINT_BYTES);
+    const bytes = readLocalFile(checkpoint, 'checkpoint', MAX_ASSET_BYTES);
     let written;
     try {
       written = convertCheckpoint(bytes, config, { source: basename(checkpoint) });

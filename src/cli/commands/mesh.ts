@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from '../command.ts';
-import { codeFromJson, readCliModel, readJsonFile, type Json } from '../model-files.ts';
+import { codeFromJson, readCliModel, parseJsonFile, type Json } from '../model-files.ts';
 import { flag, intFlag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
-import { MAX_JSON_BYTES, readLocalFile } from '../local-files.ts';
+import { readLocalFile } from '../local-files.ts';
+import { MAX_ASSET_TEXT_BYTES } from '../../graph/asset-limits.ts';
 
 export const MAX_MESH_RESOLUTION = 512;
 /** Grid points per model call: a chunk's activations are allocated at once. */
@@ -99,8 +100,8 @@ export const command: Command = {
     const { sha256 } = await import('@noble/hashes/sha2.js');
     const { bytesToHex } = await import('@noble/hashes/utils.js');
     const { config, stateDicts: sds, meanAnchors, info: modelInfo } = readCliModel(args);
-    const codesText = readLocalFile(codesPath, 'codes', MAX_JSON_BYTES);
-    const codes = readJsonFile(codesPath, 'codes') as Json;
+    const codesText = readLocalFile(codesPath, 'codes', MAX_ASSET_TEXT_BYTES);
+    const codes = parseJsonFile(new TextDecoder().decode(codesText), codesPath, 'codes') as Json;
     if (typeof codes !== 'object' || codes === null || Array.isArray(codes)) throw new Error(`${codesPath}: expected a JSON object with z_geo, z_app, z_exp`);
     const s = derivedSizes(config);
     const zGeo = codeFromJson(codes, 'z_geo', s.zGeoDim, codesPath, true);
@@ -141,7 +142,7 @@ export const command: Command = {
       const provenance = JSON.stringify({
         tool: 'nphm mesh',
         model: modelInfo,
-        codes: { file: basename(codesPath), sha256: bytesToHex(sha256(new Uint8Array(codesText.buffer, codesText.byteOffset, codesText.byteLength))), absent: ['z_geo', 'z_app', 'z_exp'].filter((k) => codes[k] === undefined) },
+        codes: { file: basename(codesPath), sha256: bytesToHex(sha256(codesText)), absent: ['z_geo', 'z_app', 'z_exp'].filter((k) => codes[k] === undefined) },
         grid: { resolution, min, max, iso: 0, space: 'model (posed with the expression, no head pose)', ...(band ? { band } : {}) },
         normals,
         colorCorrection: cc.A !== undefined || cc.b !== undefined,

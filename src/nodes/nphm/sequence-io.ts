@@ -1,6 +1,6 @@
 /** The codes file of a tracking run (`*.codes.json`): save and validated load. */
 import type { CodeSequenceValue } from './values.ts';
-import { jsonSyntaxMessage } from '../../graph/json-text.ts';
+import { parseJsonText } from '../../graph/json-text.ts';
 import { quoteForMessage } from '../../graph/safe-text.ts';
 
 export const CODES_FORMAT = 'nphm-studio/codes';
@@ -28,12 +28,7 @@ function nums(v: unknown, n: number | undefined, where: string): Float32Array {
 
 /** Parses and checks a codes file against the model's code sizes. */
 export function sequenceFromJson(text: string, sizes: { zGeoDim: number; zAppDim: number; zExpDim: number }, uri: string): CodeSequenceValue {
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`${quoteForMessage(uri)} is not valid JSON: ${jsonSyntaxMessage(e, text)}`);
-  }
+  const o = parseJsonText(text, quoteForMessage(uri)) as Record<string, unknown>;
   if (!o || o.format !== CODES_FORMAT) throw new Error(`${uri}: not a codes file (format must be '${CODES_FORMAT}')`);
   if (!Array.isArray(o.frames) || o.frames.length === 0) throw new Error(`${uri}: frames must be a non-empty list`);
   return {

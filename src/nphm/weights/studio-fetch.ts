@@ -4,7 +4,7 @@
  */
 import { MAX_ASSET_TEXT_BYTES } from '../../graph/asset-limits.ts';
 import { readCappedBody } from '../../graph/capped-response.ts';
-import { jsonSyntaxMessage } from '../../graph/json-text.ts';
+import { parseJsonText } from '../../graph/json-text.ts';
 import { readStudioWeights, STUDIO_MANIFEST_FILE, validateManifest, type ReadStudioOptions, type StudioWeights } from './studio-format.ts';
 
 export interface FetchStudioOptions extends ReadStudioOptions {
@@ -20,13 +20,7 @@ export async function fetchStudioWeights(url: string | URL, opts: FetchStudioOpt
   const res = await get(manifestUrl, { signal: opts.signal });
   if (!res.ok) throw new Error(`studio weights: GET ${manifestUrl} failed: ${res.status} ${res.statusText}`);
   const text = new TextDecoder().decode(await readCappedBody(res, MAX_ASSET_TEXT_BYTES, `studio weights: ${manifestUrl}`));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`studio weights: ${manifestUrl} is not valid JSON: ${jsonSyntaxMessage(e, text)}`);
-  }
-  const manifest = validateManifest(json);
+  const manifest = validateManifest(parseJsonText(text, `studio weights: ${manifestUrl}`));
   const binUrl = new URL(manifest.weights.file, manifestUrl);
   const binRes = await get(binUrl, { signal: opts.signal });
   if (!binRes.ok) throw new Error(`studio weights: GET ${binUrl} failed: ${binRes.status} ${binRes.statusText}`);
