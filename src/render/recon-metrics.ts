@@ -84,10 +84,13 @@ export interface ReconMetrics {
   points: number;
 }
 
-/** Metrics of ground-truth points (with unit normals) against a mesh; thresholds in model units. */
-export function reconstructionMetrics(mesh: MeshLike, points: Float32Array, normals: Float32Array, thresholds: number[]): ReconMetrics {
+/**
+ * Metrics of ground-truth points (with unit normals) against a mesh, or its closest-point query
+ * when one mesh is scored against several point sets; thresholds in model units.
+ */
+export function reconstructionMetrics(mesh: MeshLike | ClosestPointQuery, points: Float32Array, normals: Float32Array, thresholds: number[]): ReconMetrics {
   const n = points.length / 3;
-  const { offsets, normals: faceNormals } = closestPointsOnMesh(mesh, points);
+  const { offsets, normals: faceNormals } = (mesh instanceof ClosestPointQuery ? mesh : new ClosestPointQuery(mesh)).query(points);
   let l1 = 0, l2 = 0, nc = 0;
   const hits = thresholds.map(() => 0);
   for (let i = 0; i < n; i++) {

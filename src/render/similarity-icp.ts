@@ -58,8 +58,7 @@ export function applySimilarity(t: Similarity, points: Float32Array): Float32Arr
  * the mesh (each paired with its closest point on the fixed mesh; the inverse of their accumulated
  * transform moves the mesh at the end), so one closest-point tree serves every iteration.
  */
-export function alignMeshToPoints(mesh: MeshLike, points: Float32Array, iterations = 10): { mesh: MeshLike; transform: Similarity } {
-  const closest = new ClosestPointQuery(mesh);
+export function alignMeshToPoints(mesh: MeshLike, points: Float32Array, iterations = 10, closest = new ClosestPointQuery(mesh)): { mesh: MeshLike; transform: Similarity } {
   let moved = points;
   let toMesh: Similarity = { scale: 1, rotation: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: [0, 0, 0] };
   for (let it = 0; it < iterations; it++) {

@@ -15,7 +15,7 @@
  *   protocol. The first three apply no alignment, so pose errors count, including the depth a
  *   monocular tracker trades against the head's size; the aligned figure measures shape.
  */
-import { reconstructionMetrics } from '../render/recon-metrics.ts';
+import { ClosestPointQuery, reconstructionMetrics } from '../render/recon-metrics.ts';
 import { REFERENCE_BOX } from '../render/mesh.ts';
 import { so3ExpNumbers } from '../render/pose.ts';
 import type { Camera } from '../render/camera.ts';
@@ -84,7 +84,7 @@ export function groundTruthPoints(t: FrameTruth, samples = 20_000, seed = 1): Gr
   return { face: selectSamples(head, onFace), head, all };
 }
 
-function score(mesh: MeshLike, gt: SurfaceSamples): FrameAccuracy {
+function score(mesh: MeshLike | ClosestPointQuery, gt: SurfaceSamples): FrameAccuracy {
   if (!gt.points.length) throw new Error('accuracy: no ground-truth points in this region');
   const m = reconstructionMetrics(mesh, gt.points, gt.normals, THRESHOLDS_MM.map((t) => t / MM_PER_UNIT));
   const r = Object.values(m.recall);
@@ -93,8 +93,10 @@ function score(mesh: MeshLike, gt: SurfaceSamples): FrameAccuracy {
 
 /** A world-space mesh against a frame's ground-truth points, per region. */
 export function regionAccuracy(mesh: MeshLike, gt: GroundTruthPoints): RegionAccuracy {
-  const aligned = alignMeshToPoints(mesh, gt.face.points).mesh;
-  return { face: score(mesh, gt.face), head: score(mesh, gt.head), all: score(mesh, gt.all), faceAligned: score(aligned, gt.face) };
+  // One closest-point tree of the mesh for the ICP and the three regions.
+  const closest = new ClosestPointQuery(mesh);
+  const aligned = alignMeshToPoints(mesh, gt.face.points, undefined, closest).mesh;
+  return { face: score(closest, gt.face), head: score(closest, gt.head), all: score(closest, gt.all), faceAligned: score(aligned, gt.face) };
 }
 
 export function meanAccuracy(rows: readonly FrameAccuracy[]): FrameAccuracy {
