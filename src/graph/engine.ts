@@ -1,6 +1,7 @@
 import { contentHash } from './canonical-json.ts';
 import { semanticPart, type GraphDocument, type ParamValue } from './document.ts';
 import { graphHash } from './serialize.ts';
+import { breathe } from './breathe.ts';
 import { disposeValue } from './dispose.ts';
 import type { Problem } from './problems.ts';
 import type { Artifact, AssetReader, EngineEvent, NodeOutputs, NodeState, RunContext, RunnableCatalog, RunSummary } from './runtime-types.ts';
@@ -170,6 +171,8 @@ export class Engine {
     for (const id of order) this.setState(id, { status: 'queued' });
 
     for (const id of order) {
+      // Between nodes too: a graph of many quick nodes must let a cancel (or a signal) arrive.
+      await breathe();
       if (opts.signal?.aborted) {
         summary.cancelled = true;
         this.setState(id, { status: 'cancelled' });

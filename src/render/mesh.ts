@@ -16,6 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RenderField } from './field.ts';
+import { breathe, timedRanges } from '../graph/breathe.ts';
 import { MarchingCubesStream, marchingCubes, type GridSpec, type TriangleMesh } from './marching-cubes.ts';
 
 export const REFERENCE_BOX = {
@@ -39,6 +40,8 @@ export interface GridOptions {
   chunk?: number;
   /** Called after each evaluated layer (progress; may throw to cancel). */
   onLayer?: (z: number, nz: number) => void;
+  /** Stops the evaluation (throws its reason) at the next chunk once aborted. */
+  signal?: AbortSignal;
   /**
    * Narrow band: evaluate a coarse grid (every `stride`-th sample) first, then the fine grid only in
    * coarse blocks that have a sign change or a corner with |sdf| < margin · block diagonal; other
@@ -80,12 +83,12 @@ function layerPoints(g: GridSpec, z: number): Float32Array {
   return p;
 }
 
-/** Values of `sdf` (model-space points [N,3] → [N]) at the points of one layer, in chunks. */
-async function evalLayer(sdf: (x: tf.Tensor2D) => tf.Tensor, pts: Float32Array, chunk: number): Promise<Float32Array> {
+/** Values of `sdf` (model-space points [N,3] → [N]) at points [n·3] (a layer, a band), in chunks. */
+async function evalPoints(sdf: (x: tf.Tensor2D) => tf.Tensor, pts: Float32Array, chunk: number, signal?: AbortSignal): Promise<Float32Array> {
   const n = pts.length / 3;
   const out = new Float32Array(n);
-  for (let s = 0; s < n; s += chunk) {
-    const e = Math.min(n, s + chunk);
+  for (const [s, e] of timedRanges(n, { first: Math.min(chunk, 2048), max: chunk })) {
+    await breathe(signal);
     const t = tf.tidy(() => sdf(tf.tensor2d(pts.subarray(3 * s, 3 * e), [e - s, 3])).reshape([-1]));
     out.set((await t.data()) as Float32Array, s);
     t.dispose();
@@ -99,15 +102,10 @@ export async function sdfGrid(sdf: (x: tf.Tensor2D) => tf.Tensor, opts: GridOpti
   const [nx, ny, nz] = grid.dims;
   const values = new Float32Array(nx * ny * nz);
   for (let z = 0; z < nz; z++) {
-    values.set(await evalLayer(sdf, layerPoints(grid, z), opts.chunk ?? 40_000), z * nx * ny);
+    values.set(await evalPoints(sdf, layerPoints(grid, z), opts.chunk ?? 40_000, opts.signal), z * nx * ny);
     opts.onLayer?.(z, nz);
   }
   return { grid, values };
-}
-
-/** Values of `sdf` at arbitrary points [n·3], in chunks. */
-async function evalPoints(sdf: (x: tf.Tensor2D) => tf.Tensor, pts: Float32Array, chunk: number): Promise<Float32Array> {
-  return evalLayer(sdf, pts, chunk);
 }
 
 /** SDF on the grid by the narrow-band scheme of `GridOptions.band`; also returns how many samples were evaluated. */
@@ -137,7 +135,7 @@ export async function sdfGridBanded(
   const coarsePts = new Float32Array(cx.length * cy.length * cz.length * 3);
   let q = 0;
   for (const k of cz) for (const j of cy) for (const i of cx) coarsePts.set(at(i, j, k), 3 * q++);
-  const coarse = await evalPoints(sdf, coarsePts, chunk);
+  const coarse = await evalPoints(sdf, coarsePts, chunk, opts.signal);
   const C = (a: number, b: number, c: number) => coarse[a + cx.length * (b + cy.length * c)]! - iso;
 
   const plane = nx * ny;
@@ -188,7 +186,7 @@ export async function sdfGridBanded(
           where[w++] = idx;
         }
       }
-      const vals = await evalPoints(sdf, pts, chunk);
+      const vals = await evalPoints(sdf, pts, chunk, opts.signal);
       for (let w2 = 0; w2 < n; w2++) values[where[w2]!] = vals[w2]!;
       evaluated += n;
     }
@@ -206,7 +204,7 @@ export async function meshSdf(sdf: (x: tf.Tensor2D) => tf.Tensor, opts: GridOpti
   const grid = gridSpec(opts);
   const mc = new MarchingCubesStream(grid, opts.iso ?? 0);
   for (let z = 0; z < grid.dims[2]; z++) {
-    mc.push(await evalLayer(sdf, layerPoints(grid, z), opts.chunk ?? 40_000));
+    mc.push(await evalPoints(sdf, layerPoints(grid, z), opts.chunk ?? 40_000, opts.signal));
     opts.onLayer?.(z, grid.dims[2]);
   }
   return mc.finish();
@@ -246,11 +244,11 @@ function normalise3(v: ArrayLike<number>): Float32Array {
 }
 
 /** Per-vertex query of a field in chunks: f([n,3] points) → [n,3] values. */
-async function perVertex(positions: Float32Array, chunk: number, f: (x: tf.Tensor2D) => tf.Tensor): Promise<Float32Array> {
+async function perVertex(positions: Float32Array, chunk: number, f: (x: tf.Tensor2D) => tf.Tensor, signal?: AbortSignal): Promise<Float32Array> {
   const n = positions.length / 3;
   const out = new Float32Array(3 * n);
-  for (let s = 0; s < n; s += chunk) {
-    const e = Math.min(n, s + chunk);
+  for (const [s, e] of timedRanges(n, { first: Math.min(chunk, 1024), max: chunk })) {
+    await breathe(signal);
     const t = tf.tidy(() => f(tf.tensor2d(positions.subarray(3 * s, 3 * e), [e - s, 3])).reshape([-1]));
     out.set((await t.data()) as Float32Array, 3 * s);
     t.dispose();
@@ -276,9 +274,9 @@ export async function extractMesh(field: RenderField, opts: ExtractOptions): Pro
   const normals = opts.normals ?? 'field';
   if (normals === 'mesh') mesh.normals = meshVertexNormals(mesh);
   // Gradients hold the activations of a backward pass: smaller chunks.
-  if (normals === 'field') mesh.normals = normalise3(await perVertex(mesh.positions, Math.min(chunk, 4096), (x) => field.evaluate(x).gradient));
+  if (normals === 'field') mesh.normals = normalise3(await perVertex(mesh.positions, Math.min(chunk, 4096), (x) => field.evaluate(x).gradient, opts.signal));
   if (opts.colors ?? true) {
-    const raw = await perVertex(mesh.positions, chunk, (x) => (field.color ? field.color(x) : field.evaluate(x).rgb));
+    const raw = await perVertex(mesh.positions, chunk, (x) => (field.color ? field.color(x) : field.evaluate(x).rgb), opts.signal);
     mesh.colors = colorsToUnit(raw, opts.colorA, opts.colorB);
   }
   return mesh;

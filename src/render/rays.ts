@@ -18,6 +18,7 @@
  *   jitter, the deterministic mode used by tests), a seeded uniform, or a given table.
  */
 import { cameraCenter, cameraToWorld, type Camera } from './camera.ts';
+import { Rng } from '../graph/rng.ts';
 
 export type PixelMapping = 'pinhole' | 'original-ndc';
 
@@ -146,23 +147,11 @@ export function sphereBounds(rays: RayBatch, radius: number): RayBounds {
 /** Jitter of the coarse samples: none (u = 0.5), a seeded uniform draw, or a table [count·n] of u ∈ [0, 1). */
 export type Jitter = { kind: 'none' } | { kind: 'seeded'; seed: number } | { kind: 'table'; u: ArrayLike<number> };
 
-/** mulberry32: a small seeded PRNG, enough for sample jitter. */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Stratified coarse depths [count·n] along each ray within [near, far] (see module doc). */
 export function coarseDepths(bounds: RayBounds, n: number, jitter: Jitter = { kind: 'none' }): Float32Array {
   const count = bounds.near.length;
   const z = new Float32Array(count * n);
-  const rand = jitter.kind === 'seeded' ? seededUniform(jitter.seed) : undefined;
+  const rng = jitter.kind === 'seeded' ? new Rng(jitter.seed) : undefined;
   if (jitter.kind === 'table' && jitter.u.length < count * n) {
     throw new Error(`coarse samples: jitter table has ${jitter.u.length} entries, expected ${count}×${n}`);
   }
@@ -170,7 +159,7 @@ export function coarseDepths(bounds: RayBounds, n: number, jitter: Jitter = { ki
     const near = bounds.near[i]!;
     const span = bounds.far[i]! - near;
     for (let j = 0; j < n; j++) {
-      const u = jitter.kind === 'none' ? 0.5 : jitter.kind === 'table' ? jitter.u[i * n + j]! : rand!();
+      const u = jitter.kind === 'none' ? 0.5 : jitter.kind === 'table' ? jitter.u[i * n + j]! : rng!.next();
       z[i * n + j] = near + (n > 1 ? j / (n - 1) : 0) * span + ((u - 0.5) * span) / n;
     }
   }

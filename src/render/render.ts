@@ -39,6 +39,8 @@ import { neusUpsample, neusAlpha, compositeWeights, midpoints, shShading, UPSAMP
 import { so3Exp, type HeadPose } from './pose.ts';
 import { coarseDepths, sphereBounds, sliceRays, type Jitter, type RayBatch, type RayBounds } from './rays.ts';
 import { rotationPart, worldToCamera, type Camera, type Mat3 } from './camera.ts';
+import { breathe, timedRanges } from '../graph/breathe.ts';
+import { Rng } from '../graph/rng.ts';
 
 export type CosDirection = 'model' | 'world';
 
@@ -321,17 +323,20 @@ export async function renderChunked(
   field: RenderField,
   rays: RayBatch,
   params: RenderParams,
-  options: RenderOptions & { chunk?: number },
+  options: RenderOptions & { chunk?: number; signal?: AbortSignal },
 ): Promise<ImageRender> {
-  const chunk = options.chunk ?? 1024;
   const all = options.bounds ?? sphereBounds(rays, options.boundingRadius ?? DEFAULTS.boundingRadius);
   const n = rays.count;
+  // Chunks are sized by time (graph/breathe.ts): seeded jitter is drawn for the whole batch first,
+  // so the samples never depend on where a chunk starts.
+  const jitter = options.jitter?.kind === 'seeded' ? seededJitterTable(options.jitter.seed, n * (options.nCoarse ?? DEFAULTS.nCoarse)) : options.jitter;
+  const whole = { ...options, ...(jitter ? { jitter } : {}) };
   const rgb = new Float32Array(3 * n);
   const weightsSum = new Float32Array(n);
   const depth = new Float32Array(n);
-  for (let s = 0; s < n; s += chunk) {
-    const e = Math.min(n, s + chunk);
-    const out = renderRays(field, sliceRays(rays, s, e), params, chunkOptions(options, all, s, e));
+  for (const [s, e] of timedRanges(n, { first: 64, max: options.chunk ?? 1024 })) {
+    await breathe(options.signal);
+    const out = renderRays(field, sliceRays(rays, s, e), params, chunkOptions(whole, all, s, e));
     const [c, w, d] = await Promise.all([out.rgb.data(), out.weightsSum.data(), out.depth.data()]);
     rgb.set(c as Float32Array, 3 * s);
     weightsSum.set(w as Float32Array, s);
@@ -339,6 +344,11 @@ export async function renderChunked(
     tf.dispose([out.rgb, out.rgbRaw, out.weightsSum, out.depth]);
   }
   return { count: n, rgb, weightsSum, depth };
+}
+
+function seededJitterTable(seed: number, count: number): Jitter {
+  const rng = new Rng(seed);
+  return { kind: 'table', u: Float32Array.from({ length: count }, () => rng.next()) };
 }
 
 /** World-to-camera rotation of a camera with OpenGL axes (for `RenderParams.w2cRotation`). */

@@ -53,7 +53,7 @@ export async function renderCodes(
   camera: Camera,
   pose?: { rot: ArrayLike<number>; trans: ArrayLike<number> },
   look: Look = {},
-  opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number } = {},
+  opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number; signal?: AbortSignal } = {},
 ): Promise<ImageRender> {
   return withCodes(model, codes, async (cond) => {
     const params = {
@@ -68,6 +68,7 @@ export async function renderCodes(
         nCoarse: opts.nCoarse ?? 32,
         nImportance: opts.nImportance ?? 32,
         chunk: opts.chunk ?? 512,
+        signal: opts.signal,
       });
     } finally {
       for (const t of [params.pose?.rot, params.pose?.trans, params.sh, params.colorA, params.colorB]) t?.dispose();

@@ -22,6 +22,7 @@ import type { Sampling, LossWeights } from './schedules.ts';
 import type { StepSettings } from './plan.ts';
 import type { LandmarkPairs, TrackingFrame } from './state.ts';
 import type { TrackVariables } from './variables.ts';
+import { breathe } from '../graph/breathe.ts';
 
 const BOUNDING_RADIUS = 0.7;
 
@@ -230,6 +231,7 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
   if (wantMask) {
     const silhouette = new Float32Array(R);
     for (let a = 0; a < R; a += chunk) {
+      await breathe();
       const b = Math.min(R, a + chunk);
       const sil = tf.tidy(() => render(scene(s), a, b).weightsSum);
       silhouette.set((await sil.data()) as Float32Array, a);
@@ -243,6 +245,9 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
   let rgbTotal = 0;
   if (wantRgb || wantMask) {
     for (let a = 0; a < R; a += chunk) {
+      // Cancellation is checked between steps (a step's gradient sums must not leak); the
+      // turns given here let the cancel itself arrive.
+      await breathe();
       const b = Math.min(R, a + chunk);
       let part: tf.Scalar | undefined;
       const r = tf.variableGrads(() => {

@@ -29,6 +29,7 @@ import { initialState, TrackingCancelled, type LandmarkPairs, type RigidPose, ty
 import { seededRandom } from './ray-sampling.ts';
 import { trackingStep, type StepResult } from './step.ts';
 import { TrackVariables } from './variables.ts';
+import { breathe } from '../graph/breathe.ts';
 
 export interface TrackProgress extends StepResult {
   stage: 1 | 2;
@@ -60,9 +61,6 @@ export interface TrackOptions {
   /** Differentiate each term family separately every N iterations (0: never) for gradient diagnostics. */
   diagnoseEvery?: number;
 }
-
-/** Lets timers (progress batching, signals) run between iterations: the loop otherwise awaits only microtasks. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 function checkAbort(o: TrackOptions): void {
   if (o.signal?.aborted) throw new TrackingCancelled();
@@ -96,7 +94,7 @@ async function optimise(model: NphmModel, vars: TrackVariables, o: TrackOptions,
       });
       const codes = diagnose ? await readCodes(vars, row) : undefined;
       o.onProgress?.({ ...result, stage: run.stage, frame: vars.frameIds[row]!, iteration: it + 1, iterations: run.iterations, settings, ...(codes ? { codes } : {}) });
-      await yieldToEventLoop();
+      await breathe();
     }
   } finally {
     opt.dispose();
@@ -118,6 +116,8 @@ export async function trackStage1(model: NphmModel, frames: readonly TrackingFra
   if (plan.stage1.length !== frames.length) throw new Error(`tracking plan is for ${plan.stage1.length} frames, got ${frames.length}`);
   const { space, state } = start ?? startingState(model, frames.length, o);
   for (const fp of plan.stage1) {
+    await breathe();
+    checkAbort(o);
     const f = fp.frame;
     const first = f === 0;
     if (!first) state.frames[f] = { ...state.frames[f - 1]!, zExp: state.frames[f - 1]!.zExp.slice() };
@@ -130,6 +130,7 @@ export async function trackStage1(model: NphmModel, frames: readonly TrackingFra
         : await poseFromLandmarkMotion(model, codes, { landmarks: frames[f - 1]!.landmarks, pose: cur }, frames[f]!, frames[f]!.camera, o.pairs.pairs);
       if (init) state.frames[f] = { ...cur, rot: Float32Array.from(init.rot), trans: Float32Array.from(init.trans) };
     }
+    await breathe();
     const vars = new TrackVariables(state, [f], space);
     try {
       await optimise(model, vars, o, { stage: 1, iterations: fp.iterations, settings: fp.settings, row: () => 0, frames, seed: (it) => (o.seed ?? 0) * 1_000_003 + f * 10_007 + it });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeTf } from '../../src/cli/tf-node.ts';
+import { breathe } from '../../src/graph/breathe.ts';
 import { Engine } from '../../src/graph/engine.ts';
 import { loadGraphText } from '../../src/graph/load.ts';
 import type { GraphDocument } from '../../src/graph/document.ts';
@@ -63,6 +64,28 @@ const stubbornNode = defineNode({
   },
 });
 
+/** Compute-bound like a MonoNPHM node on wasm: busy work and microtask-only awaits, breathing between. */
+const computeBoundNode = defineNode({
+  type: 'test.computeBound',
+  typeVersion: 1,
+  title: 'Compute-bound',
+  category: 'Test',
+  description: 'Works for 3 s without looking at its signal, breathing between steps.',
+  inputs: {},
+  outputs: { y: { type: 'tensor', description: '' } },
+  params: {},
+  run: async () => {
+    const end = performance.now() + 3000;
+    while (performance.now() < end) {
+      const stepEnd = performance.now() + 5;
+      while (performance.now() < stepEnd);
+      await Promise.resolve();
+      await breathe();
+    }
+    return { y: tf.scalar(1) };
+  },
+});
+
 const failNode = defineNode({
   type: 'test.fail',
   typeVersion: 1,
@@ -77,7 +100,7 @@ const failNode = defineNode({
   },
 });
 
-const registry = new NodeRegistry([...CORE_NODES.map(counted), counted(slowNode), stubbornNode, failNode]);
+const registry = new NodeRegistry([...CORE_NODES.map(counted), counted(slowNode), stubbornNode, computeBoundNode, failNode]);
 const smokeText = readFileSync(new URL('../../graphs/test/tensor-smoke.graph.json', import.meta.url), 'utf8');
 
 function graph(mutate?: (g: GraphDocument) => void): GraphDocument {
@@ -224,6 +247,25 @@ describe('engine', () => {
     expect(s.cancelled).toBe(true);
     await sleep(3200);
     expect(tf.memory().numTensors).toBe(base);
+    engine.dispose();
+  });
+
+  it('a timer-driven abort (as Ctrl-C) cancels a compute-bound node that breathes, within the grace time', async () => {
+    const engine = new Engine(registry, { abortGraceMs: 300 });
+    engine.setGraph({ ...graph(), nodes: [{ id: 'c', type: 'test.computeBound', typeVersion: 1, params: {} }], edges: [] });
+    const ac = new AbortController();
+    let abortedAt = 0;
+    // The abort comes from a timer, which runs only when the node hands the event loop a turn.
+    setTimeout(() => {
+      abortedAt = performance.now();
+      ac.abort();
+    }, 100);
+    const s = await engine.run({ signal: ac.signal });
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(performance.now() - abortedAt).toBeLessThan(300 + 200);
+    expect(s.cancelled).toBe(true);
+    expect(engine.state('c')!.status).toBe('cancelled');
+    await sleep(3200);
     engine.dispose();
   });
 

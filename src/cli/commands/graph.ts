@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { flag, parseArgs, UsageError } from '../args.ts';
@@ -6,8 +5,11 @@ import { readGraphFile } from '../graph-file.ts';
 import { formatProblem, hasErrors } from '../../graph/problems.ts';
 import { graphHash } from '../../graph/serialize.ts';
 import { builtinRegistry } from '../../nodes/registry.ts';
-import { artifactNameProblem, RUN_LOG_FILE } from '../../graph/artifact-name.ts';
-import { jsonSafeText, quoteForMessage, terminalText } from '../../graph/safe-text.ts';
+import { RUN_LOG_FILE } from '../../graph/artifact-name.ts';
+import type { RunSummary } from '../../graph/runtime-types.ts';
+import { jsonSafeText, terminalText } from '../../graph/safe-text.ts';
+import { writeAtomically } from '../atomic-write.ts';
+import { RunOutputs } from '../run-outputs.ts';
 import { ensureWritableDir, OutputDirError } from '../output-dir.ts';
 
 const usage = `usage:
@@ -18,7 +20,9 @@ const usage = `usage:
       run a graph headless; writes the declared outputs and run-log.json into DIR (default ./out).
       Assets are read from the graph's folder, the studio's public folder, the --assets folders
       and the folders of files named by --set (relative to the working directory); never from
-      elsewhere (symlinks are followed only within these).`;
+      elsewhere (symlinks are followed only within these). Each output is written when its node
+      produces it. Ctrl-C stops the run at the running node's next step, keeps what was written
+      and logs the run as cancelled (exit 130); a second Ctrl-C quits at once.`;
 
 async function check(files: string[]): Promise<number> {
   if (!files.length) throw new UsageError('no file given');
@@ -67,36 +71,12 @@ async function run(argv: string[]): Promise<number> {
   const backend = await initNodeTf(parseBackend(flag(args, 'backend')));
   const targets = args.flags.get('target');
   const tensorsBefore = tf.memory().numTensors;
+  const outputs = new RunOutputs(outDir);
   engine.subscribe(terminalProgress(targets?.length ?? graph.nodes.length));
-  const ac = new AbortController();
-  const onSigint = () => {
-    console.error('\nstopping…');
-    ac.abort();
-  };
-  process.once('SIGINT', onSigint);
-  const summary = await engine.run({ signal: ac.signal, previews: false, ...(targets ? { targets } : {}) }).finally(() => process.off('SIGINT', onSigint));
-
-  const written: string[] = [];
-  const refused: string[] = [];
-  const owners = new Map<string, string>();
-  for (const node of graph.nodes)
-    for (const a of engine.artifacts(node.id)) {
-      // A name comes from the graph's params: one plain file name in the folder, never the log's.
-      const problem = artifactNameProblem(a.name);
-      if (problem) {
-        refused.push(`node '${node.id}': output ${quoteForMessage(a.name)} not written: ${problem}`);
-        continue;
-      }
-      // Two nodes writing the same file name keep both: the later one is prefixed with its node id.
-      const name = owners.has(a.name) ? `${node.id}-${a.name}` : a.name;
-      owners.set(name, node.id);
-      await writeFile(join(outDir, name), a.data);
-      written.push(name);
-    }
-  const tensorsAfterRun = tf.memory().numTensors;
-  const nodeStates = engine.allStates();
-  engine.dispose();
-  const log = {
+  engine.subscribe((e) => {
+    if (e.type === 'artifact') outputs.write(e.nodeId, e.artifact);
+  });
+  const runLog = (summary: RunSummary | undefined, extra: Record<string, unknown>) => ({
     graph: resolve(file),
     // The hash is of the graph as run, after the preset and the overrides named here.
     graphHash: graphHash(graph),
@@ -105,21 +85,46 @@ async function run(argv: string[]): Promise<number> {
     backend,
     tfjs: tf.version_core,
     finishedAt: new Date().toISOString(),
-    summary,
-    nodes: nodeStates,
-    outputs: written,
-    refusedOutputs: refused,
-    tensors: { before: tensorsBefore, afterRun: tensorsAfterRun, afterDispose: tf.memory().numTensors },
+    ...(summary ? { summary } : {}),
+    ...extra,
+    outputs: outputs.written,
+    refusedOutputs: outputs.refused,
+  });
+  const ac = new AbortController();
+  // First Ctrl-C: the run stops at the running node's next step (long work yields, see
+  // graph/breathe.ts) and everything is written. A second one quits at once, logging that.
+  const onSigint = () => {
+    if (!ac.signal.aborted) {
+      console.error('\nstopping… (Ctrl-C again to quit now)');
+      ac.abort(new Error('cancelled by Ctrl-C'));
+      return;
+    }
+    writeRunLog(outDir, runLog(undefined, { cancelled: true, quit: 'second Ctrl-C before the run had stopped', nodes: engine.allStates() }));
+    console.error(`quit: ${outputs.written.length} output file(s) in ${outDir}`);
+    process.exit(130);
   };
+  process.on('SIGINT', onSigint);
+  const summary = await engine.run({ signal: ac.signal, previews: false, ...(targets ? { targets } : {}) });
+  // The engine hands back a cancelled run without waiting for a node that ignores its signal;
+  // such a node's remaining compute is what the exit below cuts short.
+  const tensorsAfterRun = tf.memory().numTensors;
+  const nodeStates = engine.allStates();
+  if (!summary.cancelled) engine.dispose();
+  writeRunLog(outDir, runLog(summary, { cancelled: summary.cancelled, nodes: nodeStates, tensors: { before: tensorsBefore, afterRun: tensorsAfterRun, afterDispose: tf.memory().numTensors } }));
+  process.off('SIGINT', onSigint);
+  console.log(`${summary.ok ? 'done' : summary.cancelled ? 'cancelled' : 'failed'} in ${(summary.ms / 1000).toFixed(2)} s on ${backend}: ${outputs.written.length} output file(s) in ${outDir}`);
+  for (const f of summary.failed) console.error(`node '${f.nodeId}' failed: ${terminalText(f.message)}`);
+  for (const r of outputs.refused) console.error(r);
+  if (summary.blocked.length) console.error(`blocked by failures upstream: ${summary.blocked.join(', ')}`);
+  if (summary.cancelled) process.exit(130);
+  return summary.ok ? (outputs.refused.length ? 1 : 0) : 1;
+}
+
+function writeRunLog(dir: string, log: Record<string, unknown>): void {
   // Node messages quote text from files; JSON escapes C0 controls but not C1 or bidi overrides,
   // which a terminal showing the log would still obey.
   const safe = (_k: string, v: unknown) => (typeof v === 'string' ? jsonSafeText(v) : v);
-  await writeFile(join(outDir, RUN_LOG_FILE), `${JSON.stringify(log, safe, 2)}\n`);
-  console.log(`${summary.ok ? 'done' : summary.cancelled ? 'cancelled' : 'failed'} in ${(summary.ms / 1000).toFixed(2)} s on ${backend}: ${written.length} output file(s) in ${outDir}`);
-  for (const f of summary.failed) console.error(`node '${f.nodeId}' failed: ${terminalText(f.message)}`);
-  for (const r of refused) console.error(r);
-  if (summary.blocked.length) console.error(`blocked by failures upstream: ${summary.blocked.join(', ')}`);
-  return summary.ok ? (refused.length ? 1 : 0) : summary.cancelled ? 130 : 1;
+  writeAtomically(join(dir, RUN_LOG_FILE), `${JSON.stringify(log, safe, 2)}\n`);
 }
 
 export const command: Command = {

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { flag, numberFlag, parseArgs, UsageError } from '../args.ts';
+import { writeAtomically } from '../atomic-write.ts';
 
 const usage = `usage:
   nphm train --config FILE --out DIR [--state DIR] [--resume] [--minutes M] [--steps N] [--backend wasm|cpu|webgpu]
@@ -16,11 +17,6 @@ const usage = `usage:
       --steps N       override the config's step count`;
 
 interface TrainConfigJson { optim: { decaySteps: number[]; correspDecayStep: number } }
-
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  writeFileSync(`${path}.tmp`, data);
-  renameSync(`${path}.tmp`, path);
-}
 
 export const command: Command = {
   name: 'train',
@@ -75,7 +71,7 @@ export const command: Command = {
         if (passed(p) !== passed(cfg)) throw new Error(`--resume: the new schedule differs from the old one before step ${at}, where the run already is`);
       }
     }
-    writeAtomic(join(stateDir, 'train-config.json'), cfgText);
+    writeAtomically(join(stateDir, 'train-config.json'), cfgText);
 
     // The data set is cached next to the state: sampling is the slow CPU part.
     const dsJson = join(stateDir, 'dataset.json');
@@ -106,8 +102,8 @@ export const command: Command = {
         all.set(a, at);
         at += a.length;
       }
-      writeAtomic(dsBin, new Uint8Array(all.buffer));
-      writeAtomic(dsJson, JSON.stringify({ key: dsKey, layout: json, lengths: arrays.map((a) => a.length) }));
+      writeAtomically(dsBin, new Uint8Array(all.buffer));
+      writeAtomically(dsJson, JSON.stringify({ key: dsKey, layout: json, lengths: arrays.map((a) => a.length) }));
     }
 
     const trainer = new Trainer(cfg, ds);
@@ -121,8 +117,8 @@ export const command: Command = {
 
     const checkpoint = async () => {
       const st = await trainer.exportState();
-      writeAtomic(join(stateDir, 'train-state.bin'), new Uint8Array(st.bin.buffer));
-      writeAtomic(join(stateDir, 'train-state.json'), JSON.stringify(st.json));
+      writeAtomically(join(stateDir, 'train-state.bin'), new Uint8Array(st.bin.buffer));
+      writeAtomically(join(stateDir, 'train-state.json'), JSON.stringify(st.json));
       const sds = await trainer.stateDicts();
       const written = writeStudioWeights({ id: sds.idDecoder, ex: sds.exDecoder }, cfg.model as unknown as Record<string, unknown>, {
         source: 'nphm train (procedural heads, src/train)',
@@ -133,11 +129,11 @@ export const command: Command = {
         backend,
       });
       writeStudioWeightsDir(out, written);
-      writeAtomic(join(out, 'train-config.json'), cfgText);
-      writeAtomic(join(out, 'curve.json'), JSON.stringify({ seed: cfg.seed, steps: trainer.step, backend, curve: trainer.curve }) + '\n');
+      writeAtomically(join(out, 'train-config.json'), cfgText);
+      writeAtomically(join(out, 'curve.json'), JSON.stringify({ seed: cfg.seed, steps: trainer.step, backend, curve: trainer.curve }) + '\n');
       const stats = await trainer.latentStats();
       const r6 = (a: number[]) => a.map((v) => Math.round(v * 1e6) / 1e6);
-      writeAtomic(join(out, 'latent-stats.json'), JSON.stringify({
+      writeAtomically(join(out, 'latent-stats.json'), JSON.stringify({
         note: 'Per-dimension mean and std of the trained codes; sample z = mean + 0.85·std·ε (as NPHM).',
         scale: 0.85,
         geo: { mean: r6(stats.geo.mean), std: r6(stats.geo.std) },

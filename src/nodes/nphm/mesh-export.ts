@@ -41,8 +41,8 @@ export const meshExportNode = defineNode({
           resolution: p.resolution as number,
           colors: p.vertexColors as boolean,
           ...(seq && p.vertexColors ? { colorA: [0, 1, 2].map((r) => Array.from(seq.colorA.subarray(3 * r, 3 * r + 3))), colorB: Array.from(seq.colorB) } : {}),
+          signal: ctx.signal,
           onLayer: (z, nz) => {
-            if (ctx.signal.aborted) throw new Error('cancelled');
             ctx.progress((k + z / nz) / frames.length, `frame ${Math.max(t, 0)}`);
           },
         }),
