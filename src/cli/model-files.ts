@@ -2,11 +2,13 @@
  * Loading a MonoNPHM model and codes files from the command line (`--model DIR` or
  * `--checkpoint FILE --config FILE`, `--anchors FILE`), shared by `nphm eval` and `nphm mesh`.
  */
-import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { flag, UsageError, type ParsedArgs } from './args.ts';
 import { validateConfig, type NphmConfig } from '../nphm/config.ts';
+import { parseLatentStats, type LatentStats } from '../nphm/latent-stats.ts';
 import { MEAN_ANCHORS_65 } from '../nphm/mean-anchors.ts';
 import { expectedShapes, type DecoderStateDicts, type MeanAnchors } from '../nphm/state-dict.ts';
 import { readTorchCheckpoint } from '../nphm/weights/torch-checkpoint.ts';
@@ -41,6 +43,13 @@ export function codeFromJson(obj: Json, key: string, dim: number, file: string, 
     throw new Error(`${file}: '${key}' must be ${dim} finite numbers as [${dim}] or [1, ${dim}], got ${Array.isArray(flat) ? `${flat.length} entries` : typeof v}`);
   }
   return Float32Array.from(flat as number[]);
+}
+
+/** A model folder's latent-stats.json, checked against the model's code sizes; null when the folder has none. */
+export function readModelStats(modelDir: string, sizes: { zGeoDim: number; zAppDim: number; zExpDim: number }): LatentStats | null {
+  const path = join(modelDir, 'latent-stats.json');
+  if (!existsSync(path)) return null;
+  return parseLatentStats(readJsonFile(path, 'latent statistics'), { geo: sizes.zGeoDim, app: sizes.zAppDim, exp: sizes.zExpDim }, path);
 }
 
 export interface CliModelSource {

@@ -13,15 +13,10 @@ import { meshSdf, sdfGrid, REFERENCE_BOX } from '../render/mesh.ts';
 import type { TriangleMesh } from '../render/marching-cubes.ts';
 import { Rng, isFaceLabel, sampleNearSurface, sampleSpace, sampleSurface, type ProceduralHead } from '../synth/index.ts';
 import { reconstructionMetrics, type ReconMetrics } from '../render/recon-metrics.ts';
+import type { LatentStats } from '../nphm/latent-stats.ts';
 
 /** 1 model unit = 250 mm (FLAME × 4). */
 export const MM = 1 / 250;
-
-export interface LatentStats {
-  geo: { mean: number[]; std: number[] };
-  app: { mean: number[]; std: number[] };
-  exp: { mean: number[]; std: number[] };
-}
 
 export interface FitOptions {
   iterations: number;
@@ -75,7 +70,7 @@ export interface FittedCodes {
 export async function fitCodes(model: NphmModel, samples: FitSamples, stats: LatentStats | null, opts: FitOptions): Promise<FittedCodes> {
   const s = model.sizes;
   const id = model.config.decoder.id;
-  const mean = (m: number[] | undefined, n: number) => Float32Array.from(m && m.length === n ? m : new Array<number>(n).fill(0));
+  const mean = (m: Float32Array | undefined, n: number) => (m && m.length === n ? m : new Float32Array(n));
   const muG = tf.tensor1d(mean(stats?.geo.mean, s.zGeoDim));
   const muE = tf.tensor1d(mean(stats?.exp.mean, s.zExpDim));
   const zApp = tf.tensor1d(mean(stats?.app.mean, s.zAppDim));

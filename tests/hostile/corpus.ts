@@ -206,6 +206,20 @@ export function buildCorpus(dir: string): HostileCase[] {
   cases.push({ category: 'assets', name: 'eval --model: weights.bin → /dev/zero', args: ['eval', '--model', at('g', 'zero-model'), '--inputs', FIXTURE_INPUTS, '--out', out('eval-zero.json')], exit: 1, message: /studio weights binary .*weights\.bin: a character device, not a regular file/ });
   cases.push({ category: 'assets', name: 'eval --model: FIFO weights', args: ['eval', '--model', at('g', 'fifo-model'), '--inputs', FIXTURE_INPUTS, '--out', out('eval-fifo.json')], exit: 1, message: /studio weights binary .*weights\.bin: a FIFO \(named pipe\), not a regular file/ });
 
+  // The fitting and training commands read their model folder's statistics and their config
+  // through the same capped, regular-file-only reader.
+  const statsModel = (name: string) => {
+    mkdirSync(at('g', name));
+    writeFileSync(at('g', name, 'model.json'), studio.json);
+    writeFileSync(at('g', name, 'weights.bin'), studio.bin);
+    return at('g', name);
+  };
+  execFileSync('mkfifo', [join(statsModel('fifo-stats-model'), 'latent-stats.json')]);
+  cases.push({ category: 'assets', name: 'fit-expressions --model: FIFO latent-stats.json', args: ['fit-expressions', '--model', at('g', 'fifo-stats-model'), '--out', out('fit-fifo.json'), '--iterations', '1'], exit: 1, message: /latent statistics .*latent-stats\.json: a FIFO \(named pipe\), not a regular file/ });
+  writeFileSync(join(statsModel('short-stats-model'), 'latent-stats.json'), JSON.stringify({ geo: { mean: [0, 0], std: [1, 1] }, app: { mean: [0], std: [1] }, exp: { mean: [0], std: [1] } }));
+  cases.push({ category: 'assets', name: 'fit-eval --model: latent statistics of the wrong size', args: ['fit-eval', '--model', at('g', 'short-stats-model'), '--seed', '1', '--heads', '1', '--iterations', '1', '--backend', 'cpu'], exit: 1, message: /latent-stats\.json: geo statistics have 2\/2 values, the model's geo code has \d+/ });
+  cases.push({ category: 'assets', name: 'train --config: a FIFO', args: ['train', '--config', at('g', 'fifo.json'), '--out', out('train-fifo')], exit: 1, message: /training config .*fifo\.json: a FIFO \(named pipe\), not a regular file/ });
+
   // ---- graphs ------------------------------------------------------------------------------
   const graphCase = (name: string, text: string, sub: 'check' | 'run', exit: number, message: RegExp, extra: string[] = [], after?: (o: string) => void) => {
     const file = at('g', `graph-${name.replace(/\W+/g, '-')}.graph.json`);

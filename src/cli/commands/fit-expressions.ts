@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { flag, intFlag, parseArgs, UsageError } from '../args.ts';
@@ -41,7 +41,9 @@ export const command: Command = {
     const modelDir = resolve(modelFlag);
     const w = readStudioWeightsDir(modelDir);
     const model = buildModel(validateConfig(w.config), { idDecoder: w.id, exDecoder: w.ex }, MEAN_ANCHORS_65 as unknown as number[][]);
-    const stats = JSON.parse(readFileSync(join(modelDir, 'latent-stats.json'), 'utf8'));
+    const { readModelStats } = await import('../model-files.ts');
+    const stats = readModelStats(modelDir, model.sizes);
+    if (!stats) throw new Error(`${modelDir}: no latent-stats.json (the fit starts at the mean codes)`);
     const result: Record<string, unknown> = { command: `nphm fit-expressions ${argv.join(' ')}`, note: 'z_exp of the procedural mean head with one expression unit at 1, fitted in 3-D (z_geo and z_exp free)', iterations, seed, expressions: {} as Record<string, number[]>, fitLoss: {} as Record<string, number> };
     try {
       for (const [k, name] of names.entries()) {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { flag, numberFlag, parseArgs, UsageError } from '../args.ts';
 import { writeAtomically } from '../atomic-write.ts';
+import { readJsonFile } from '../model-files.ts';
 
 const usage = `usage:
   nphm train --config FILE --out DIR [--state DIR] [--resume] [--minutes M] [--steps N] [--backend wasm|cpu|webgpu]
@@ -40,7 +41,7 @@ export const command: Command = {
     const { validateTrainConfig } = await import('../../train/config.ts');
     let cfg;
     try {
-      cfg = validateTrainConfig(JSON.parse(readFileSync(configPath, 'utf8')));
+      cfg = validateTrainConfig(readJsonFile(configPath, 'training config'));
     } catch (e) {
       throw new Error(`${configPath}: ${e instanceof Error ? e.message : String(e)}`);
     }
