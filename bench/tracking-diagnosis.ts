@@ -9,7 +9,8 @@
  * the true pose.
  *
  * Run: `nphm bench tracking-diagnosis [--schedule short|paper] [--iterations 60] [--every 10]
- *   [--size 96] [--seed 5] [--spread 1.5] [--rays N] [--true-pose] [--code-steps spread|raw]`
+ *   [--size 96] [--seed 5] [--spread 1.5] [--rays N] [--true-pose] [--code-steps spread|raw]
+ *   [--weights regLocGeo=0.3,regLocApp=0.3]` (loss weights held for every iteration)
  * (`--true-pose` starts at the true pose instead of the landmark fit: separates pose from shape.)
  */
 import { readFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { so3ExpNumbers } from '../src/render/pose.ts';
 
 const GROUPS = ['geo', 'app', 'color', 'expr', 'sh', 'rot', 'trans'] as const;
 
-export async function runTrackingDiagnosisBench(o: { schedule?: string; iterations?: number; every?: number; size?: number; seed?: number; spread?: number; rays?: number; 'true-pose'?: boolean; 'code-steps'?: string } = {}): Promise<void> {
+export async function runTrackingDiagnosisBench(o: { schedule?: string; iterations?: number; every?: number; size?: number; seed?: number; spread?: number; rays?: number; 'true-pose'?: boolean; 'code-steps'?: string; weights?: string } = {}): Promise<void> {
   await initNodeTf('wasm');
   const mv = await loadStudioModel(nodeAssetReader([PUBLIC_DIR]), 'models/default/model.json');
   const stats = mv.stats!;
@@ -47,7 +48,13 @@ export async function runTrackingDiagnosisBench(o: { schedule?: string; iteratio
   const iterations = o.iterations ?? 60;
   const every = o.every ?? 10;
   const steps = o['code-steps'] as PlanOverrides['codeSteps'];
-  const plan = resolveTrackingPlan(schedule, [0], { firstIterations: iterations, stages: '1', ...(o.rays ? { raysPerIteration: o.rays } : {}), ...(steps ? { codeSteps: steps } : {}) });
+  const weights = Object.fromEntries((o.weights ?? '').split(',').filter(Boolean).map((kv) => {
+    const [k, v] = kv.split('=');
+    if (!k || !(Number(v) >= 0)) throw new Error(`--weights: '${kv}' is not term=weight`);
+    return [k, Number(v)];
+  }));
+  const plan = resolveTrackingPlan(schedule, [0], { firstIterations: iterations, stages: '1', ...(o.rays ? { raysPerIteration: o.rays } : {}), ...(steps ? { codeSteps: steps } : {}), ...(o.weights ? { weights } : {}) });
+  for (const msg of plan.ignored) console.log(`  ignored: ${msg}`);
   const truth = { zGeo: setup.zGeo, zApp: setup.zApp, zExp: f0.zExp };
   const G = model.config.decoder.id.lat_dim_glob;
   const std = { geo: stats.geo.std, app: stats.app.std, exp: Float32Array.from(stats.exp.std, (s, i) => Math.hypot(s, stats.exp.mean[i]!)) };
