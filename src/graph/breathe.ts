@@ -8,8 +8,11 @@
  * share it, so nested loops yield no more often than the slice.
  */
 
-/** Longest stretch of work between two turns of the event loop (when the work's own steps allow). */
-export const BREATH_SLICE_MS = 40;
+/**
+ * Longest stretch of work between two turns of the event loop (when the work's own steps allow).
+ * `NPHM_BREATH_SLICE_MS` (Node) overrides it, for the benchmark of what yielding costs.
+ */
+export const BREATH_SLICE_MS = envNumber('NPHM_BREATH_SLICE_MS') ?? 40;
 
 const clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 let lastTurn = clock();
@@ -43,8 +46,16 @@ export async function breathe(signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
 }
 
-/** How long one chunk of a time-sliced loop aims to take. */
-export const CHUNK_TARGET_MS = 200;
+/**
+ * How long one chunk of a time-sliced loop aims to take. `NPHM_CHUNK_TARGET_MS` (Node) overrides it
+ * for benchmarks that measure what the slicing costs.
+ */
+export const CHUNK_TARGET_MS = envNumber('NPHM_CHUNK_TARGET_MS') ?? 200;
+
+function envNumber(name: string): number | undefined {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  return v !== undefined && Number(v) > 0 ? Number(v) : undefined;
+}
 
 /**
  * Ranges [start, end) covering `total` items, each sized from the time the previous one took so a

@@ -323,7 +323,7 @@ export async function renderChunked(
   field: RenderField,
   rays: RayBatch,
   params: RenderParams,
-  options: RenderOptions & { chunk?: number; signal?: AbortSignal },
+  options: RenderOptions & { chunk?: number; signal?: AbortSignal; onProgress?: (fraction: number) => void },
 ): Promise<ImageRender> {
   const all = options.bounds ?? sphereBounds(rays, options.boundingRadius ?? DEFAULTS.boundingRadius);
   const n = rays.count;
@@ -342,6 +342,7 @@ export async function renderChunked(
     weightsSum.set(w as Float32Array, s);
     depth.set(d as Float32Array, s);
     tf.dispose([out.rgb, out.rgbRaw, out.weightsSum, out.depth]);
+    options.onProgress?.(e / n);
   }
   return { count: n, rgb, weightsSum, depth };
 }

@@ -53,7 +53,7 @@ export async function renderCodes(
   camera: Camera,
   pose?: { rot: ArrayLike<number>; trans: ArrayLike<number> },
   look: Look = {},
-  opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number; signal?: AbortSignal } = {},
+  opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number; signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
 ): Promise<ImageRender> {
   return withCodes(model, codes, async (cond) => {
     const params = {
@@ -69,6 +69,7 @@ export async function renderCodes(
         nImportance: opts.nImportance ?? 32,
         chunk: opts.chunk ?? 512,
         signal: opts.signal,
+        onProgress: opts.onProgress,
       });
     } finally {
       for (const t of [params.pose?.rot, params.pose?.trans, params.sh, params.colorA, params.colorB]) t?.dispose();

@@ -49,7 +49,13 @@ export const volumeRenderNode = defineNode({
       const codes = seq && f ? { zGeo: seq.zGeo, zApp: seq.zApp, zExp: f.zExp } : field.codes;
       const pose = f ?? (inputs.pose as PoseValue | undefined);
       const look = seq ? { sh: seq.sh, colorA: seq.colorA, colorB: seq.colorB } : { sh: PREVIEW_SH };
-      const r = await renderCodes(field.model.model, codes, cam, pose, look, { variance: p.variance as number, nCoarse: p.samples as number, nImportance: p.samples as number, signal: ctx.signal });
+      const r = await renderCodes(field.model.model, codes, cam, pose, look, {
+        variance: p.variance as number,
+        nCoarse: p.samples as number,
+        nImportance: p.samples as number,
+        signal: ctx.signal,
+        onProgress: (f) => ctx.progress((k + f) / frames.length, `frame ${t}`),
+      });
       let img = rgbSignedToImage(r.rgb, cam.width, cam.height, r.weightsSum);
       const under = video?.frames[Math.min(t, video.frames.length - 1)];
       if (under && under.width === img.width && under.height === img.height) img = overlay(under, img, p.opacity as number);
