@@ -12,6 +12,8 @@
  *   output) instead of the shipped sample; DIR relative to the working directory or public/.
  * - `--frames N`: the first N frames only (the full preset over 24 frames takes hours).
  * - `--model models/x/model.json`: another studio model (relative to public/).
+ * - `--pose-init truth`: start every frame at its ground-truth pose (separates shape from pose);
+ *   `--set NODE.PARAM=V,…`: any other override of the graph.
  */
 import { fileURLToPath } from 'node:url';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -24,13 +26,15 @@ import { readTrueCodes, expressionErrors } from '../src/cli/true-codes.ts';
 
 const GRAPH = fileURLToPath(new URL('../graphs/tracking.graph.json', import.meta.url));
 
-export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; model?: string; backend?: string; video?: string } = {}): Promise<void> {
+export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; model?: string; backend?: string; video?: string; 'pose-init'?: string; set?: string } = {}): Promise<void> {
   const backend = await initNodeTf(parseBackend(opts.backend ?? 'wasm'));
   for (const preset of (opts.presets ?? 'quick').split(',')) {
     const sets = [
       ...(opts.frames ? [`video.end=${opts.frames - 1}`] : []),
       ...(opts.model ? [`model.uri=${opts.model}`] : []),
       ...(opts.video ? [`video.uri=${opts.video.replace(/\/$/, '')}/sequence.json`] : []),
+      ...(opts['pose-init'] ? [`optimizer.poseInit=${opts['pose-init']}`] : []),
+      ...(opts.set ? String(opts.set).split(',') : []),
     ];
     const nodeMs = new Map<string, number>();
     const onEvent = (e: EngineEvent) => {

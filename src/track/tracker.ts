@@ -120,7 +120,10 @@ export async function trackStage1(model: NphmModel, frames: readonly TrackingFra
     checkAbort(o);
     const f = fp.frame;
     const first = f === 0;
-    if (!first) state.frames[f] = { ...state.frames[f - 1]!, zExp: state.frames[f - 1]!.zExp.slice() };
+    // Warm start from the previous frame; a given initial pose of this frame is kept (it was
+    // overwritten here, so only the first frame's given pose was ever used).
+    const given = o.initialPose?.[f];
+    if (!first) state.frames[f] = { ...state.frames[f - 1]!, zExp: state.frames[f - 1]!.zExp.slice(), ...(given ? { rot: Float32Array.from(given.rot), trans: Float32Array.from(given.trans) } : {}) };
     if ((o.poseInit ?? 'landmarks') === 'landmarks' && !o.initialPose?.[f]) {
       // Later frames' few, slow iterations cannot follow a fast turn from the warm start alone.
       const cur = state.frames[f]!;

@@ -2,12 +2,20 @@ import { defineNode } from '../contract.ts';
 import { TRACKING_SCHEDULES } from '../../track/schedules.ts';
 import { resolveTrackingPlan, type PlanOverrides } from '../../track/plan.ts';
 import { track, type TrackProgress } from '../../track/tracker.ts';
-import { landmarkMotion, TrackingCancelled, type TrackingFrame } from '../../track/state.ts';
+import { landmarkMotion, TrackingCancelled, type RigidPose, type TrackingFrame } from '../../track/state.ts';
 import { LANDMARK_PAIRS } from '../../track/landmark-pairs.ts';
 import { imageToRgbSigned } from './images.ts';
-import type { CodeSequenceValue, LossValue, ModelValue } from './values.ts';
+import type { CodeSequenceValue, LossValue, ModelValue, VideoValue } from './values.ts';
+import { residualFromHeadPose } from './sample-sequence.ts';
 
 const CURVE_TERMS = ['total', 'rgb', 'mask', 'landmark', 'regExpr'] as const;
+
+/** The tracker's residual pose (world → model) of every frame, from a synthetic video's truth. */
+function truePoses(video: VideoValue): RigidPose[] {
+  const poses = video.truth?.headPose;
+  if (!poses || poses.length < video.frames.length) throw new Error('poseInit "truth" needs a synthetic video with ground-truth head poses (this video has none)');
+  return video.frames.map((_, t) => residualFromHeadPose(poses[t]!.rot, poses[t]!.trans));
+}
 
 /** A count param: 0 means "the schedule's". */
 const count = (v: unknown): number | undefined => ((v as number) > 0 ? (v as number) : undefined);
@@ -32,7 +40,7 @@ export const optimizerNode = defineNode({
     stage2Iterations: { type: 'number', default: 0, integer: true, min: 0, max: 1000000, description: 'stage-2 iterations (0: the schedule\'s, per frame)' },
     rays: { type: 'number', default: 0, integer: true, min: 0, max: 100000, description: 'rays per iteration (0: the schedule\'s)' },
     seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 31 - 1, description: 'seed of the ray sampling and of stage 2\'s frame order' },
-    poseInit: { type: 'enum', default: 'landmarks', options: ['landmarks', 'identity'], description: 'starting pose of each frame in stage 1: fitted to its landmarks from the previous frame\'s pose (the original starts from a face tracker\'s poses), or the identity / previous pose' },
+    poseInit: { type: 'enum', default: 'landmarks', options: ['landmarks', 'identity', 'truth'], description: 'starting pose of each frame in stage 1: fitted to its landmarks from the previous frame\'s pose (the original starts from a face tracker\'s poses), the identity / previous pose, or the ground-truth pose of a synthetic video (a diagnosis: separates the shape from the pose)' },
     anchorYShifts: { type: 'boolean', default: false, description: 'the original tracker\'s anchor y-shifts (tuned for its PIPNet landmarks)' },
   },
   // Version 1 called the schedule `preset` (values cheap | paper), the word graph presets use.
@@ -83,7 +91,7 @@ export const optimizerNode = defineNode({
         onProgress,
         seed: p.seed as number,
         anchorYShifts: p.anchorYShifts as boolean,
-        poseInit: p.poseInit as 'landmarks' | 'identity',
+        ...(p.poseInit === 'truth' ? { initialPose: truePoses(loss.video), poseInit: 'identity' as const } : { poseInit: p.poseInit as 'landmarks' | 'identity' }),
       });
       return { sequence: state satisfies CodeSequenceValue, curves };
     } catch (e) {
