@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareGraphRun } from '../src/cli/graph-runner.ts';
 import { initNodeTf } from '../src/cli/tf-node.ts';
 import type { EngineEvent } from '../src/graph/runtime-types.ts';
+import { BREATH_SLICE_MS, CHUNK_TARGET_MS } from '../src/graph/breathe.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DEFAULT_SETS = ['video.end=1', 'optimizer.schedule=short', 'optimizer.firstIterations=24', 'optimizer.laterIterations=8', 'optimizer.stages=1', 'overlay.allFrames=false', 'meshes.allFrames=false', 'meshes.resolution=48', 'overlay.samples=16'];
@@ -84,7 +85,7 @@ export async function runProgressGapsBench(o: { graph?: string; preset?: string;
     console.log(JSON.stringify(figures));
     return;
   }
-  print('breathing (slices of 40 ms, chunks of ~200 ms)', figures);
+  print(`breathing (slices of ${BREATH_SLICE_MS} ms, chunks of ~${CHUNK_TARGET_MS} ms)`, figures);
   if (!o.compare) return;
   const args = ['bin/nphm.mjs', 'bench', 'progress-gaps', '--graph', graph, '--set', sets.join(','), '--child', ...(o.preset ? ['--preset', o.preset] : [])];
   const off = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NPHM_BREATH_SLICE_MS: '1e12', NPHM_CHUNK_TARGET_MS: '1e12' }, maxBuffer: 1 << 24 });
