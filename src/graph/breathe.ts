@@ -48,8 +48,8 @@ export async function breathe(signal?: AbortSignal): Promise<void> {
 
 /**
  * How long one chunk of a time-sliced loop aims to take. Shorter costs throughput in the browser's
- * worker (SIMD wasm): its interpolation test took 80.9 s with fixed chunks, 99.1 s at 200 ms and
- * 81.6 s at 400 ms; its tracking test 163.5 s with chunks at their maximum, 188.1 s at 400 ms and
+ * worker (SIMD wasm): its interpolation test took 80.9 s with fixed chunks, 99.1 s at 200 ms,
+ * 81.6 s at 400 ms and 89.3 s at 800 ms (runs differ by ±10 %); its tracking test 163.5 s with chunks at their maximum, 188.1 s at 400 ms and
  * 173.1 s at 800 ms (174.5 s before chunks were timed). `NPHM_CHUNK_TARGET_MS` (Node) overrides it.
  */
 export const CHUNK_TARGET_MS = envNumber('NPHM_CHUNK_TARGET_MS') ?? 800;
