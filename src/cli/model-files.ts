@@ -8,7 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { flag, UsageError, type ParsedArgs } from './args.ts';
 import { validateConfig, type NphmConfig } from '../nphm/config.ts';
-import { parseLatentStats, type LatentStats } from '../nphm/latent-stats.ts';
+import { codeDims, parseLatentStats, type CodeSizes, type LatentStats } from '../nphm/latent-stats.ts';
 import { MEAN_ANCHORS_65 } from '../nphm/mean-anchors.ts';
 import { expectedShapes, type DecoderStateDicts, type MeanAnchors } from '../nphm/state-dict.ts';
 import { readTorchCheckpoint } from '../nphm/weights/torch-checkpoint.ts';
@@ -16,21 +16,23 @@ import { readStudioWeightsDir } from './studio-weights.ts';
 import { readLocalFile, readLocalText } from './local-files.ts';
 import { MAX_ASSET_BYTES } from '../graph/asset-limits.ts';
 import { readConfigFile } from './commands/import.ts';
-import { jsonSyntaxMessage } from '../graph/json-text.ts';
+import { parseJsonText } from '../graph/json-text.ts';
+import { validateTrainConfig, type TrainConfig } from '../train/config.ts';
 import { escapeControlChars } from '../graph/safe-text.ts';
 
 export type Json = Record<string, unknown>;
 
 export function readJsonFile(path: string, what: string): unknown {
-  return parseJsonFile(readLocalText(path, what), path, what);
+  return parseJsonText(readLocalText(path, what), `${what} ${escapeControlChars(path)}`);
 }
 
-/** The JSON of a file already read (`path` and `what` name it in errors). */
-export function parseJsonFile(text: string, path: string, what: string): unknown {
+/** A file's training config (`train-config.json`, `--config`), validated; errors name the file. */
+export function readTrainConfigFile(path: string): TrainConfig {
+  const raw = readJsonFile(path, 'training config');
   try {
-    return JSON.parse(text);
+    return validateTrainConfig(raw);
   } catch (e) {
-    throw new Error(`${what} ${escapeControlChars(path)}: not valid JSON (${jsonSyntaxMessage(e, text)})`);
+    throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -46,10 +48,10 @@ export function codeFromJson(obj: Json, key: string, dim: number, file: string, 
 }
 
 /** A model folder's latent-stats.json, checked against the model's code sizes; null when the folder has none. */
-export function readModelStats(modelDir: string, sizes: { zGeoDim: number; zAppDim: number; zExpDim: number }): LatentStats | null {
+export function readModelStats(modelDir: string, sizes: CodeSizes): LatentStats | null {
   const path = join(modelDir, 'latent-stats.json');
   if (!existsSync(path)) return null;
-  return parseLatentStats(readJsonFile(path, 'latent statistics'), { geo: sizes.zGeoDim, app: sizes.zAppDim, exp: sizes.zExpDim }, path);
+  return parseLatentStats(readJsonFile(path, 'latent statistics'), codeDims(sizes), path);
 }
 
 export interface CliModelSource {

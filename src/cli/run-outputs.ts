@@ -27,7 +27,14 @@ export class RunOutputs {
     // beside it, prefixed with the later node's id.
     const name = this.owners.has(a.name) && this.owners.get(a.name) !== nodeId ? `${nodeId}-${a.name}` : a.name;
     this.owners.set(name, nodeId);
-    writeAtomically(join(this.dir, name), a.data);
+    // Written from inside the engine's event delivery, which swallows a listener's exception: a
+    // failed write (a full disk) must be reported here or it is lost without a word.
+    try {
+      writeAtomically(join(this.dir, name), a.data);
+    } catch (e) {
+      this.refused.push(`node '${nodeId}': output ${quoteForMessage(name)} not written: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`);
+      return;
+    }
     if (!this.written.includes(name)) this.written.push(name);
   }
 }

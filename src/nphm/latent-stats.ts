@@ -23,6 +23,16 @@ function floats(v: unknown, what: string): Float32Array {
   return Float32Array.from(v as number[]);
 }
 
+/** The code sizes of a model (`NphmModel.sizes`). */
+export interface CodeSizes {
+  zGeoDim: number;
+  zAppDim: number;
+  zExpDim: number;
+}
+
+/** The per-kind sizes `parseLatentStats` checks against, from a model's code sizes. */
+export const codeDims = (s: CodeSizes): { geo: number; app: number; exp: number } => ({ geo: s.zGeoDim, app: s.zAppDim, exp: s.zExpDim });
+
 /** A latent-stats.json value {geo|app|exp: {mean: number[], std: number[]}}, checked against the code sizes. */
 export function parseLatentStats(raw: unknown, dims: { geo: number; app: number; exp: number }, uri: string): LatentStats {
   const o = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, { mean?: unknown; std?: unknown } | undefined>;

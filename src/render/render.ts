@@ -311,7 +311,8 @@ export function chunkOptions(options: RenderOptions, all: RayBounds, s: number, 
   const k = options.nCoarse ?? DEFAULTS.nCoarse;
   let jitter = options.jitter;
   if (jitter?.kind === 'table') jitter = { kind: 'table', u: Array.prototype.slice.call(jitter.u, s * k, e * k) as number[] };
-  if (jitter?.kind === 'seeded') jitter = { kind: 'seeded', seed: jitter.seed + s };
+  // A seed per chunk would make the samples depend on the chunking.
+  if (jitter?.kind === 'seeded') throw new Error('chunked render: draw seeded jitter for the whole batch first (wholeBatchJitter)');
   return { ...options, bounds, jitter, intermediates: false };
 }
 
@@ -327,10 +328,8 @@ export async function renderChunked(
 ): Promise<ImageRender> {
   const all = options.bounds ?? sphereBounds(rays, options.boundingRadius ?? DEFAULTS.boundingRadius);
   const n = rays.count;
-  // Chunks are sized by time (graph/breathe.ts): seeded jitter is drawn for the whole batch first,
-  // so the samples never depend on where a chunk starts.
-  const jitter = options.jitter?.kind === 'seeded' ? seededJitterTable(options.jitter.seed, n * (options.nCoarse ?? DEFAULTS.nCoarse)) : options.jitter;
-  const whole = { ...options, ...(jitter ? { jitter } : {}) };
+  // Chunks are sized by time (graph/breathe.ts), so the samples must not depend on where one starts.
+  const whole = wholeBatchJitter(options, n);
   const rgb = new Float32Array(3 * n);
   const weightsSum = new Float32Array(n);
   const depth = new Float32Array(n);
@@ -347,9 +346,15 @@ export async function renderChunked(
   return { count: n, rgb, weightsSum, depth };
 }
 
-function seededJitterTable(seed: number, count: number): Jitter {
-  const rng = new Rng(seed);
-  return { kind: 'table', u: Float32Array.from({ length: count }, () => rng.next()) };
+/**
+ * The options with seeded jitter drawn once for all `count` rays, as a table: a chunk then takes its
+ * slice of the same samples, so chunking never changes a render or its gradients.
+ */
+export function wholeBatchJitter<O extends RenderOptions>(options: O, count: number): O {
+  if (options.jitter?.kind !== 'seeded') return options;
+  const rng = new Rng(options.jitter.seed);
+  const u = Float32Array.from({ length: count * (options.nCoarse ?? DEFAULTS.nCoarse) }, () => rng.next());
+  return { ...options, jitter: { kind: 'table', u } };
 }
 
 /** World-to-camera rotation of a camera with OpenGL axes (for `RenderParams.w2cRotation`). */
@@ -371,12 +376,13 @@ export function chunkedVariableGrads(
 ): { value: number; grads: Record<string, tf.Tensor> } {
   const chunk = options.chunk ?? 512;
   const all = options.bounds ?? sphereBounds(rays, options.boundingRadius ?? DEFAULTS.boundingRadius);
+  const whole = wholeBatchJitter(options, rays.count);
   const grads: Record<string, tf.Tensor> = {};
   let value = 0;
   for (let s = 0; s < rays.count; s += chunk) {
     const e = Math.min(rays.count, s + chunk);
     const r = tf.variableGrads(
-      () => loss(renderRays(field, sliceRays(rays, s, e), params, chunkOptions(options, all, s, e)), s, e),
+      () => loss(renderRays(field, sliceRays(rays, s, e), params, chunkOptions(whole, all, s, e)), s, e),
       varList,
     );
     value += r.value.dataSync()[0]!;

@@ -20,7 +20,7 @@ import { withCodes } from '../../src/track/state-render.ts';
 import { ProceduralHead, sampleSurface } from '../../src/synth/index.ts';
 import { heldOutHead } from '../../src/train/dataset.ts';
 import { DEFAULT_FIT, MM, fitCodes, fitSamples, groundTruth, meshCodes, metricsOf } from '../../src/train/fit.ts';
-import { parseLatentStats, type LatentStats } from '../../src/nphm/latent-stats.ts';
+import { codeDims, parseLatentStats, type LatentStats } from '../../src/nphm/latent-stats.ts';
 
 const DIR = fileURLToPath(new URL('../../public/models/default/', import.meta.url));
 let model: NphmModel;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   await initNodeTf('wasm');
   const w = readStudioWeightsDir(DIR);
   model = buildModel(validateConfig(w.config), { idDecoder: w.id, exDecoder: w.ex }, MEAN_ANCHORS_65 as unknown as number[][]);
-  stats = parseLatentStats(JSON.parse(readFileSync(`${DIR}latent-stats.json`, 'utf8')), { geo: model.sizes.zGeoDim, app: model.sizes.zAppDim, exp: model.sizes.zExpDim }, 'latent-stats.json');
+  stats = parseLatentStats(JSON.parse(readFileSync(`${DIR}latent-stats.json`, 'utf8')), codeDims(model.sizes), 'latent-stats.json');
   data = JSON.parse(readFileSync(`${DIR}train-config.json`, 'utf8')).data;
 }, 60_000);
 

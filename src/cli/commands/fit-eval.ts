@@ -44,19 +44,11 @@ export const command: Command = {
 
     const w = readStudioWeightsDir(modelDir);
     const model = buildModel(validateConfig(w.config), { idDecoder: w.id, exDecoder: w.ex }, MEAN_ANCHORS_65 as unknown as number[][]);
-    const { readJsonFile, readModelStats } = await import('../model-files.ts');
-    const { validateTrainConfig } = await import('../../train/config.ts');
-    // The held-out heads are drawn like the model's training heads: from its own config's data section.
-    const trainedOn = (raw: unknown, path: string) => {
-      try {
-        return validateTrainConfig(raw).data;
-      } catch (e) {
-        throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
+    const { readModelStats, readTrainConfigFile } = await import('../model-files.ts');
     const stats = readModelStats(modelDir, model.sizes);
     const tcPath = join(modelDir, 'train-config.json');
-    const data = existsSync(tcPath) ? trainedOn(readJsonFile(tcPath, 'training config'), tcPath) : { identitySpread: 0.5, expressionProb: 0.4 };
+    // The held-out heads are drawn like the model's training heads: from its own config's data section.
+    const data = existsSync(tcPath) ? readTrainConfigFile(tcPath).data : { identitySpread: 0.5, expressionProb: 0.4 };
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const mm = (v: number) => (v / fit.MM).toFixed(3);
     const rows: object[] = [];

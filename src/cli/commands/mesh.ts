@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from '../command.ts';
-import { codeFromJson, readCliModel, parseJsonFile, type Json } from '../model-files.ts';
+import { codeFromJson, readCliModel, type Json } from '../model-files.ts';
+import { parseJsonText } from '../../graph/json-text.ts';
+import { escapeControlChars } from '../../graph/safe-text.ts';
 import { flag, intFlag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
 import { readLocalFile } from '../local-files.ts';
 import { MAX_ASSET_TEXT_BYTES } from '../../graph/asset-limits.ts';
@@ -101,7 +103,7 @@ export const command: Command = {
     const { bytesToHex } = await import('@noble/hashes/utils.js');
     const { config, stateDicts: sds, meanAnchors, info: modelInfo } = readCliModel(args);
     const codesText = readLocalFile(codesPath, 'codes', MAX_ASSET_TEXT_BYTES);
-    const codes = parseJsonFile(new TextDecoder().decode(codesText), codesPath, 'codes') as Json;
+    const codes = parseJsonText(new TextDecoder().decode(codesText), `codes ${escapeControlChars(codesPath)}`) as Json;
     if (typeof codes !== 'object' || codes === null || Array.isArray(codes)) throw new Error(`${codesPath}: expected a JSON object with z_geo, z_app, z_exp`);
     const s = derivedSizes(config);
     const zGeo = codeFromJson(codes, 'z_geo', s.zGeoDim, codesPath, true);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { flag, numberFlag, parseArgs, UsageError } from '../args.ts';
 import { writeAtomically } from '../atomic-write.ts';
-import { readJsonFile } from '../model-files.ts';
+import { readTrainConfigFile } from '../model-files.ts';
 
 const usage = `usage:
   nphm train --config FILE --out DIR [--state DIR] [--resume] [--minutes M] [--steps N] [--backend wasm|cpu|webgpu]
@@ -38,13 +38,7 @@ export const command: Command = {
     const stepsOverride = flag(args, 'steps');
     if (stepsOverride !== undefined && !(Number.isInteger(Number(stepsOverride)) && Number(stepsOverride) > 0)) throw new UsageError(`--steps must be a positive integer, got '${stepsOverride}'`);
 
-    const { validateTrainConfig } = await import('../../train/config.ts');
-    let cfg;
-    try {
-      cfg = validateTrainConfig(readJsonFile(configPath, 'training config'));
-    } catch (e) {
-      throw new Error(`${configPath}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const cfg = readTrainConfigFile(configPath);
     if (stepsOverride !== undefined) cfg.steps = Number(stepsOverride);
     const { initNodeTf, parseBackend } = await import('../tf-node.ts');
     const backend = await initNodeTf(parseBackend(flag(args, 'backend')));

@@ -11,7 +11,7 @@ import { buildModel, expectedShapes } from '../../nphm/state-dict.ts';
 import { readStudioWeights, validateManifest } from '../../nphm/weights/studio-format.ts';
 import { readTorchCheckpoint } from '../../nphm/weights/torch-checkpoint.ts';
 import { latentStatsFromCheckpoint } from '../../nphm/weights/checkpoint-latents.ts';
-import { parseLatentStats } from '../../nphm/latent-stats.ts';
+import { codeDims, parseLatentStats } from '../../nphm/latent-stats.ts';
 import type { ModelValue } from './values.ts';
 import { parseJsonText } from '../../graph/json-text.ts';
 import { escapeControlChars, quoteForMessage } from '../../graph/safe-text.ts';
@@ -47,7 +47,7 @@ export async function loadStudioModel(assets: AssetReader, uri: string, statsUri
   const statsPath = statsUri || siblingUri(uri, 'latent-stats.json');
   try {
     const text = await assets.readText(statsPath);
-    value.stats = parseLatentStats(parseJson(text, statsPath), { geo: model.sizes.zGeoDim, app: model.sizes.zAppDim, exp: model.sizes.zExpDim }, statsPath);
+    value.stats = parseLatentStats(parseJson(text, statsPath), codeDims(model.sizes), statsPath);
   } catch (e) {
     // Statistics are optional next to a model; an explicitly named file must load.
     if (statsUri) {
