@@ -57,6 +57,11 @@ export interface GraphMeta {
   presets?: Record<string, Record<string, Record<string, ParamValue>>>;
   /** `false` for graphs that run for minutes: the studio does not auto-run them (Run starts them). */
   autoRun?: boolean;
+  /**
+   * Measured run time of each preset in seconds (on the machine named in the README), shown by the
+   * Examples menu so a user knows what a click will cost.
+   */
+  runSeconds?: Record<string, number>;
 }
 
 export interface GraphDocument {

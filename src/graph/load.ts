@@ -182,6 +182,10 @@ function normaliseMeta(v: unknown, problems: Problem[]): GraphDocument['meta'] {
   if (typeof v.title === 'string') meta.title = v.title;
   if (typeof v.description === 'string') meta.description = v.description;
   if (typeof v.autoRun === 'boolean') meta.autoRun = v.autoRun;
+  if (v.runSeconds !== undefined) {
+    if (isObject(v.runSeconds) && Object.values(v.runSeconds).every((s) => finite(s) && s > 0)) meta.runSeconds = v.runSeconds as Record<string, number>;
+    else problems.push({ severity: 'warning', path: '$.meta.runSeconds', message: 'runSeconds must be { preset: seconds > 0 }; it was dropped' });
+  }
   if (v.presets !== undefined) {
     // Values are checked against the node params when a preset is applied; here only the shape.
     const shaped = isObject(v.presets) && Object.values(v.presets).every((p) => isObject(p) && Object.values(p).every(isObject));

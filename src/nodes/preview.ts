@@ -4,11 +4,67 @@
  */
 export type Preview =
   | { kind: 'image'; width: number; height: number; rgba: Uint8ClampedArray; caption?: string }
+  /**
+   * An image sequence the card plays, scrubs and steps: `count` frames of `width`×`height` packed
+   * in one buffer (one transfer), `labels[i]` the frame number of frame i, `shown` the one to open on.
+   */
+  | { kind: 'frames'; width: number; height: number; count: number; rgba: Uint8ClampedArray; labels: number[]; fps: number; shown: number; caption?: string }
   | { kind: 'mesh'; positions: Float32Array; indices: Uint32Array; colors?: Float32Array; caption?: string }
   | { kind: 'plot'; series: { name: string; values: number[] }[]; caption?: string }
   | { kind: 'vector'; values: Float32Array; caption?: string }
   | { kind: 'text'; text: string }
   | { kind: 'tensor'; shape: number[]; dtype: string; min: number; max: number; mean: number; image?: { width: number; height: number; rgba: Uint8ClampedArray } };
+
+/** A sequence preview holds at most this many bytes: longer or larger videos are subsampled in space. */
+export const FRAMES_PREVIEW_BYTES = 8 * 1024 * 1024;
+
+interface Rgba {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+/**
+ * The frames as a `frames` preview, every frame at one size (the first frame's, divided by the
+ * smallest integer stride that keeps the whole within FRAMES_PREVIEW_BYTES; frames of another size
+ * are sampled to it, nearest pixel).
+ */
+export function framesPreview(frames: readonly Rgba[], opts: { labels?: readonly number[]; fps?: number; shown?: number; caption?: string } = {}): Preview {
+  const first = frames[0];
+  if (!first) return { kind: 'text', text: 'no frames' };
+  let stride = 1;
+  while (frames.length * Math.ceil(first.width / stride) * Math.ceil(first.height / stride) * 4 > FRAMES_PREVIEW_BYTES) stride++;
+  const w = Math.ceil(first.width / stride);
+  const h = Math.ceil(first.height / stride);
+  const rgba = new Uint8ClampedArray(frames.length * w * h * 4);
+  frames.forEach((f, k) => {
+    const base = k * w * h * 4;
+    for (let y = 0; y < h; y++) {
+      const sy = Math.min(f.height - 1, Math.floor((y * f.height) / h));
+      for (let x = 0; x < w; x++) {
+        const sx = Math.min(f.width - 1, Math.floor((x * f.width) / w));
+        const s = (sy * f.width + sx) * 4;
+        const d = base + (y * w + x) * 4;
+        rgba[d] = f.rgba[s]!;
+        rgba[d + 1] = f.rgba[s + 1]!;
+        rgba[d + 2] = f.rgba[s + 2]!;
+        rgba[d + 3] = f.rgba[s + 3]!;
+      }
+    }
+  });
+  const labels = opts.labels ? [...opts.labels] : frames.map((_, i) => i);
+  return {
+    kind: 'frames',
+    width: w,
+    height: h,
+    count: frames.length,
+    rgba,
+    labels,
+    fps: opts.fps ?? 25,
+    shown: Math.max(0, Math.min(frames.length - 1, opts.shown ?? 0)),
+    ...(opts.caption ? { caption: opts.caption } : {}),
+  };
+}
 
 /** ArrayBuffers inside a preview, for zero-copy transfer with comlink. */
 export function previewBuffers(p: unknown): ArrayBuffer[] {

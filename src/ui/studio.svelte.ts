@@ -18,9 +18,15 @@ import { EditorState, type Change, type DispatchOptions } from './state/editor-s
 import { idbDelete, idbGet, idbSet } from './state/idb.ts';
 import { embeddedGraphText } from './state/embedded-graph.ts';
 import { decodeShare, encodeShare } from './state/share.ts';
+import { exampleInfo, type ExampleInfo } from './state/examples.ts';
 
-/** The examples shipped in `graphs/`, bundled as text. */
-const EXAMPLES = import.meta.glob(['/graphs/*.graph.json', '/graphs/test/*.graph.json'], { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+/** The examples shipped in `graphs/`, bundled as text (28 KB: small enough to read the menu from). */
+const EXAMPLES = import.meta.glob(['/graphs/*.graph.json', '/graphs/test/*.graph.json'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+/** The menu's entries: shipped examples by title, test graphs left out. */
+const EXAMPLE_MENU: ExampleInfo[] = Object.entries(EXAMPLES)
+  .map(([path, text]) => exampleInfo(path, text))
+  .filter((e) => !e.test)
+  .sort((a, b) => a.title.localeCompare(b.title));
 /** The graph opened on first start: the interpolation demo when present, else the tensor smoke test. */
 const DEFAULT_GRAPHS = ['/graphs/interpolation.graph.json', '/graphs/test/tensor-smoke.graph.json'];
 
@@ -78,6 +84,8 @@ export class Studio {
   backend = $state.raw<ComputeInfo | null>(null);
   backendError = $state<string | null>(null);
   hints = $state.raw<Hint[]>([]);
+  /** The share link last made for this graph (shown until closed or another graph opens). */
+  shareUrl = $state<string | null>(null);
   autoRun = $state(true);
   readOnly = $state(false);
   fileName = $state('untitled.graph.json');
@@ -112,8 +120,8 @@ export class Studio {
     }
   }
 
-  get examples(): string[] {
-    return Object.keys(EXAMPLES).sort();
+  get examples(): ExampleInfo[] {
+    return EXAMPLE_MENU;
   }
 
   /** Starts the worker, fetches the catalog, and opens the first graph (share link, autosave, default). */
@@ -174,15 +182,19 @@ export class Studio {
   }
 
   async openExample(path: string): Promise<boolean> {
-    const load = EXAMPLES[path];
-    if (!load) return false;
-    return this.loadText(await load(), path.split('/').pop()!, { fileName: path.split('/').pop()! });
+    const text = EXAMPLES[path];
+    if (text === undefined) return false;
+    return this.loadText(text, path.split('/').pop()!, { fileName: path.split('/').pop()! });
   }
 
   /** Parses with the worker's catalog (migrations included); refuses files with errors. */
   async loadText(text: string, source: string, opts: { readOnly?: boolean; fileName?: string; keepQuiet?: boolean } = {}): Promise<boolean> {
     const client = this.client;
     if (!client) return false;
+    // Opening is leaving the current graph: its run stops first (cooperatively, so its cached
+    // results stay), and a worker busy in a kernel cannot hold the new graph back.
+    const interrupted = this.run.running;
+    if (interrupted) await this.stop({ quiet: true });
     const result = await client.call((api) => api.parse(text));
     if (!result.graph || hasErrors(result.problems)) {
       this.loadReport = { source, problems: result.problems, refused: true };
@@ -193,8 +205,10 @@ export class Studio {
     this.editor.readOnly = false;
     this.fileName = opts.fileName ?? (source.endsWith('.json') ? source : `${result.graph.id}.graph.json`);
     this.resetRuntime(result.graph.id);
+    this.resetPanels();
     this.editor.load(result.graph, `open ${source}`);
     this.editor.readOnly = this.readOnly;
+    if (interrupted) this.hint(`Stopped the running graph to open ${source}`);
     if (!opts.keepQuiet && !opts.readOnly) {
       const presets = presetNames(result.graph);
       if (result.graph.meta.autoRun === false) this.hint(`Opened ${source}. It runs for minutes, so it does not auto-run${presets.length ? `: choose a preset (${presets.join(', ')}) and` : ':'} press Run`, 'info');
@@ -209,7 +223,9 @@ export class Studio {
     this.fileName = 'untitled.graph.json';
     this.loadReport = null;
     const doc = emptyGraph(`graph-${Date.now().toString(36)}`, 'Untitled');
+    if (this.run.running) void this.stop({ quiet: true });
     this.resetRuntime(doc.id);
+    this.resetPanels();
     this.editor.load(doc, 'new graph');
   }
 
@@ -220,6 +236,13 @@ export class Studio {
     history.replaceState(null, '', location.pathname + location.search);
     this.scheduleAutosave();
     this.hint('You are editing your own copy of the shared graph');
+  }
+
+  /** What the panels showed about the previous graph (hints, share link, run summary) goes. */
+  private resetPanels(): void {
+    this.hints = [];
+    this.shareUrl = null;
+    if (!this.run.running) this.run = { running: false, stopping: false, nodes: [], startedAt: 0 };
   }
 
   /**
@@ -397,6 +420,11 @@ export class Studio {
       this.runPromise = running;
       const summary = await running;
       this.flushEvents();
+      // A run of a graph that was replaced meanwhile has nothing to say about the one shown.
+      if (opened !== this.opened) {
+        this.run = { running: false, stopping: false, nodes: [], startedAt: 0 };
+        return undefined;
+      }
       this.run = { ...this.run, running: false, stopping: false, summary };
       if (!auto && summary.failed.length) this.hint(`${summary.failed.length} node${summary.failed.length > 1 ? 's' : ''} failed: see the red cards`, 'error');
       return summary;
@@ -420,7 +448,7 @@ export class Studio {
 
   private stops = 0;
 
-  async stop(): Promise<void> {
+  async stop(opts: { quiet?: boolean } = {}): Promise<void> {
     if (!this.client || !this.run.running) return;
     this.stops++;
     const t0 = performance.now();
@@ -433,7 +461,7 @@ export class Studio {
     if (how === 'restarted') {
       this.markUnfinished('cancelled');
       this.hint(`Stopped in ${ms} ms: the worker was busy in a kernel and was restarted (cached results were cleared)`, 'warn');
-    } else this.hint(`Stopped in ${ms} ms`);
+    } else if (!opts.quiet) this.hint(`Stopped in ${ms} ms`);
   }
 
   private markUnfinished(status: 'cancelled'): void {

@@ -15,6 +15,7 @@ import type { EngineEvent } from '../../src/graph/runtime-types.ts';
 import { builtinRegistry } from '../../src/nodes/registry.ts';
 import type { CodeSequenceValue, LatentValue, ModelValue, PointsValue, VideoValue } from '../../src/nodes/nphm/values.ts';
 import type { MeshData } from '../../src/render/mesh.ts';
+import type { Preview } from '../../src/nodes/preview.ts';
 import { fixtureStudioDir } from './helpers/fixture-studio.ts';
 
 const FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
@@ -109,6 +110,19 @@ describe('MonoNPHM nodes', () => {
     expect(lm.frames[0]![60]).toBeGreaterThan(10);
     expect(lm.frames[0]![60]).toBeLessThan(30);
     expect(events.filter((x) => x.type === 'preview').map((x) => (x as { nodeId: string }).nodeId).sort()).toEqual(['cam', 'lm', 'seg', 'v']);
+    // The sequences preview as playable frames: every frame, labelled with its number in the video.
+    const preview = (id: string) => (events.find((x) => x.type === 'preview' && x.nodeId === id) as { payload: Preview }).payload;
+    const pv = preview('v');
+    expect(pv.kind).toBe('frames');
+    if (pv.kind !== 'frames') return;
+    expect([pv.count, pv.width, pv.height, pv.labels]).toEqual([3, 40, 40, [2, 5, 8]]);
+    // Frame 1 of the preview is the video's second frame (landmark dots aside: most pixels equal).
+    const size = 40 * 40 * 4;
+    let same = 0;
+    for (let i = 0; i < size; i++) same += pv.rgba[size + i] === v.frames[1]!.rgba[i] ? 1 : 0;
+    expect(same / size).toBeGreaterThan(0.95);
+    expect(preview('seg').kind).toBe('frames');
+    expect(preview('lm').kind).toBe('frames');
     e.dispose();
   });
 

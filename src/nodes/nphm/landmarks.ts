@@ -1,6 +1,7 @@
 import { defineNode } from '../contract.ts';
 import { drawPoints } from './images.ts';
 import type { LandmarksValue, VideoValue } from './values.ts';
+import { framesPreview } from '../preview.ts';
 
 export const landmarksNode = defineNode({
   type: 'nphm.landmarks',
@@ -26,8 +27,8 @@ export const landmarksNode = defineNode({
   },
   preview: (o) => {
     const l = o.landmarks as LandmarksValue;
-    const blank = { width: l.width, height: l.height, rgba: new Uint8ClampedArray(l.width * l.height * 4).fill(24) };
-    const img = drawPoints(blank, l.frames[0]!, [0, 255, 120]);
-    return { kind: 'image', width: img.width, height: img.height, rgba: img.rgba, caption: `frame 0: ${l.frames[0]!.filter((x) => Number.isFinite(x)).length / 2} visible` };
+    const blank = () => ({ width: l.width, height: l.height, rgba: new Uint8ClampedArray(l.width * l.height * 4).fill(24) });
+    const visible = l.frames[0]!.filter((x) => Number.isFinite(x)).length / 2;
+    return framesPreview(l.frames.map((f) => drawPoints(blank(), f, [0, 255, 120])), { caption: `${l.frames.length} frames · frame 0: ${visible} visible` });
   },
 });

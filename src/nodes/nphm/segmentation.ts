@@ -1,6 +1,7 @@
 import { defineNode } from '../contract.ts';
 import { labelsToImage } from './images.ts';
 import type { SegmentationValue, VideoValue } from './values.ts';
+import { framesPreview } from '../preview.ts';
 
 export const segmentationNode = defineNode({
   type: 'nphm.segmentation',
@@ -18,7 +19,6 @@ export const segmentationNode = defineNode({
   },
   preview: (o) => {
     const s = o.segmentation as SegmentationValue;
-    const img = labelsToImage(s.frames[0]!, s.width, s.height);
-    return { kind: 'image', width: img.width, height: img.height, rgba: img.rgba, caption: `${s.frames.length} frames` };
+    return framesPreview(s.frames.map((f) => labelsToImage(f, s.width, s.height)), { caption: `${s.frames.length} frames` });
   },
 });

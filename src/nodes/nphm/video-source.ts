@@ -2,6 +2,7 @@ import { defineNode } from '../contract.ts';
 import { drawPoints } from './images.ts';
 import { loadSequence } from './sample-sequence.ts';
 import type { VideoValue } from './values.ts';
+import { framesPreview } from '../preview.ts';
 
 export const videoSourceNode = defineNode({
   type: 'nphm.videoSource',
@@ -24,7 +25,7 @@ export const videoSourceNode = defineNode({
   preview: (o) => {
     const v = o.video as VideoValue;
     const f = v.frames[0]!;
-    const img = v.truth ? drawPoints(f, v.truth.landmarks[0]!, [0, 255, 120]) : f;
-    return { kind: 'image', width: img.width, height: img.height, rgba: img.rgba, caption: `${v.frames.length} frames, ${f.width}×${f.height}` };
+    const shown = v.frames.map((img, i) => (v.truth?.landmarks[i] ? drawPoints(img, v.truth.landmarks[i], [0, 255, 120]) : img));
+    return framesPreview(shown, { labels: v.frameIndex, fps: v.fps, caption: `${v.frames.length} frames, ${f.width}×${f.height}` });
   },
 });

@@ -1,6 +1,6 @@
 import { defineNode } from '../contract.ts';
 import type { MeshData } from '../../render/mesh.ts';
-import type { Preview } from '../preview.ts';
+import { framesPreview, type Preview } from '../preview.ts';
 import type { ImageValue, VideoValue } from './values.ts';
 
 function isImage(v: unknown): v is ImageValue {
@@ -21,9 +21,8 @@ export const viewerNode = defineNode({
     const v = inputs.value;
     if (isImage(v)) return { kind: 'image', width: v.width, height: v.height, rgba: new Uint8ClampedArray(v.rgba) };
     if (v && typeof v === 'object' && 'frames' in v && Array.isArray((v as VideoValue).frames) && isImage((v as VideoValue).frames[0])) {
-      const vf = (v as VideoValue).frames;
-      const f = vf[Math.min(p.frame as number, vf.length - 1)]!;
-      return { kind: 'image', width: f.width, height: f.height, rgba: new Uint8ClampedArray(f.rgba), caption: `frame ${p.frame} of ${vf.length}` };
+      const vv = v as VideoValue;
+      return framesPreview(vv.frames, { labels: vv.frameIndex, fps: vv.fps, shown: p.frame as number, caption: `${vv.frames.length} frames` });
     }
     if (v && typeof v === 'object' && 'positions' in v && 'indices' in v) {
       const m = v as MeshData;

@@ -2,6 +2,7 @@ import { defineNode } from '../contract.ts';
 import { PREVIEW_SH, renderCodes } from '../../track/state-render.ts';
 import { rgbSignedToImage, overlay } from './images.ts';
 import { encodePng } from './png.ts';
+import { framesPreview } from '../preview.ts';
 import type { CameraValue, CodeSequenceValue, FieldValue, ImageValue, PoseValue, VideoValue } from './values.ts';
 
 export const volumeRenderNode = defineNode({
@@ -62,7 +63,8 @@ export const volumeRenderNode = defineNode({
       out.push(img);
       if (p.save) ctx.artifact({ name: `${p.prefix}-${String(t).padStart(4, '0')}.png`, mime: 'image/png', data: encodePng(img, { 'nphm-studio': ctx.provenance() }) });
       ctx.progress((k + 1) / frames.length, `frame ${t}`);
-      ctx.preview({ kind: 'image', width: img.width, height: img.height, rgba: new Uint8ClampedArray(img.rgba), caption: `frame ${t}` });
+      // The frames rendered so far, playable while the rest render.
+      ctx.preview(frames.length > 1 ? framesPreview(out, { labels: frames.slice(0, out.length), fps: video?.fps ?? 25, shown: out.length - 1, caption: `${out.length} of ${frames.length} frames` }) : { kind: 'image', width: img.width, height: img.height, rgba: new Uint8ClampedArray(img.rgba), caption: `frame ${t}` });
     }
     const shown = out[Math.max(0, frames.indexOf(Math.min(p.frame as number, frames[frames.length - 1]!)))] ?? out[0]!;
     const rendered: VideoValue = { name: 'render', fps: video?.fps ?? 25, frames: out, frameIndex: frames };
@@ -70,6 +72,8 @@ export const volumeRenderNode = defineNode({
   },
   preview: (o) => {
     const img = o.image as ImageValue;
-    return { kind: 'image', width: img.width, height: img.height, rgba: new Uint8ClampedArray(img.rgba), caption: `${(o.video as VideoValue).frames.length} frame(s)` };
+    const v = o.video as VideoValue;
+    if (v.frames.length > 1) return framesPreview(v.frames, { labels: v.frameIndex, fps: v.fps, shown: Math.max(0, v.frames.indexOf(img)), caption: `${v.frames.length} frames` });
+    return { kind: 'image', width: img.width, height: img.height, rgba: new Uint8ClampedArray(img.rgba), caption: '1 frame' };
   },
 });
