@@ -16,12 +16,26 @@ type E = [from: string, fromPort: string, to: string, toPort: string];
 const registry = builtinRegistry();
 
 /** `autoRun: false` for graphs that run for minutes as shipped: the studio waits for Run. */
-function build(id: string, title: string, description: string, nodes: N[], edges: E[], presets: NonNullable<GraphDocument['meta']['presets']>, opts: { autoRun?: false } = {}): GraphDocument {
+/**
+ * `runSeconds`: each preset's run time on a 2-core CPU (see RUN_SECONDS); `onRequest`: nodes that
+ * Run all and auto-run leave until asked for (the interpolation's mesh, so the opening graph answers
+ * in seconds).
+ */
+function build(
+  id: string,
+  title: string,
+  description: string,
+  nodes: N[],
+  edges: E[],
+  presets: NonNullable<GraphDocument['meta']['presets']>,
+  opts: { autoRun?: false; runSeconds?: Record<string, number>; onRequest?: string[] } = {},
+): GraphDocument {
+  const { onRequest = [], ...meta } = opts;
   const doc: GraphDocument = {
     format: 'nphm-studio/graph',
     schemaVersion: 2,
     id,
-    meta: { title, description, presets, ...opts },
+    meta: { title, description, presets, ...meta },
     nodes: nodes.map(([nid, type, params, , , label]) => ({ id: nid, type, typeVersion: 1, params, ...(label ? { label } : {}) })),
     edges: edges.map(([a, ap, b, bp]) => ({ id: `${a}.${ap}-${b}.${bp}`, from: { node: a, port: ap }, to: { node: b, port: bp } })),
     ui: { nodes: {}, comments: [] },
@@ -38,6 +52,7 @@ function build(id: string, title: string, description: string, nodes: N[], edges
     current: (nid) => given.get(nid),
   });
   doc.ui.nodes = Object.fromEntries(pos);
+  for (const nid of onRequest) doc.ui.nodes[nid] = { ...doc.ui.nodes[nid]!, onRequest: true };
   const checked = loadGraphValue(doc, registry);
   const errors = checked.problems.filter((p) => p.severity === 'error');
   for (const name of Object.keys(presets)) errors.push(...presetChanges(checked.graph!, name, registry).problems);
@@ -46,6 +61,20 @@ function build(id: string, title: string, description: string, nodes: N[], edges
 }
 
 const COL = 280;
+
+/**
+ * Seconds per preset on this project's 2-core CPU (wasm, one thread), from `nphm graph run FILE
+ * --preset NAME` (interpolation: without its on-request mesh, `--target render`); tracking from a
+ * run in the studio; the full presets scaled from the quick ones by pixels, samples and mesh cells.
+ */
+const RUN_SECONDS = {
+  // interactive: 17.2 s with the CLI's start; quick 70.2 s; full scaled from quick's 29.2-s render and 39.5-s mesh.
+  interpolation: { interactive: 15, quick: 70, full: 1300 },
+  // quick: 5 min 34 s in the studio (issue of the first ten minutes); full: 24 frames at ≈ 9.4 s an iteration.
+  tracking: { quick: 330, full: 31_000 },
+  // quick: 665.7 s (renders 211 + 183 s, meshes 132 + 138 s); full: renders × 18, meshes × 16.
+  expressionTransfer: { quick: 640, full: 11_400 },
+};
 const tracking = build(
   'example-tracking',
   'Tracking a head in a video (MonoNPHM stage 1 + stage 2)',
@@ -98,7 +127,7 @@ const tracking = build(
       overlay: { samples: 32 },
     },
   },
-  { autoRun: false },
+  { autoRun: false, runSeconds: RUN_SECONDS.tracking },
 );
 
 const corners: N[] = [1, 2, 3, 4].map((s, i) => [`head${s}`, 'nphm.latentCode', { mode: 'random', seed: s, spread: 0.85, keepExpression: false }, COL, -240 + i * 160, `Identity ${s}`]);
@@ -112,9 +141,10 @@ const interpolation = build(
     ['blend', 'nphm.latentInterpolate', { cursorX: 0.35, cursorY: 0.6, blend: 'all' }, 2 * COL, 0],
     ['geometry', 'nphm.sdf', { space: 'posed' }, 3 * COL, -120],
     ['appearance', 'nphm.textureField', { yaw: 25 }, 3 * COL, 120],
-    ['camera', 'nphm.camera', { width: 128, height: 128, yaw: 25, pitch: 5 }, 3 * COL, 300],
-    ['render', 'nphm.volumeRender', { save: true, prefix: 'interpolation' }, 4 * COL, 120],
-    ['mesh', 'nphm.meshExport', { resolution: 128, format: 'glb', filename: 'interpolated' }, 4 * COL, -120],
+    // As shipped: the interactive preset (the graph opens and auto-runs on it).
+    ['camera', 'nphm.camera', { width: 48, height: 48, yaw: 25, pitch: 5 }, 3 * COL, 300],
+    ['render', 'nphm.volumeRender', { save: true, prefix: 'interpolation', samples: 16 }, 4 * COL, 120],
+    ['mesh', 'nphm.meshExport', { resolution: 64, format: 'glb', filename: 'interpolated' }, 4 * COL, -120],
     ['viewer', 'nphm.viewer', {}, 5 * COL, 0],
   ],
   [
@@ -133,9 +163,11 @@ const interpolation = build(
     ['mesh', 'mesh', 'viewer', 'value'],
   ],
   {
+    interactive: { camera: { width: 48, height: 48 }, mesh: { resolution: 64 }, render: { samples: 16 } },
     quick: { camera: { width: 64, height: 64 }, mesh: { resolution: 64 }, render: { samples: 24 } },
     full: { camera: { width: 256, height: 256 }, mesh: { resolution: 256 }, render: { samples: 32 } },
   },
+  { runSeconds: RUN_SECONDS.interpolation, onRequest: ['mesh'] },
 );
 
 const expressionTransfer = build(
@@ -184,7 +216,7 @@ const expressionTransfer = build(
     quick: { camera: { width: 64, height: 64 }, meshA: { resolution: 48 }, meshB: { resolution: 48 }, renderA: { samples: 16 }, renderB: { samples: 16 } },
     full: { camera: { width: 192, height: 192 }, meshA: { resolution: 192 }, meshB: { resolution: 192 }, renderA: { samples: 32 }, renderB: { samples: 32 } },
   },
-  { autoRun: false },
+  { autoRun: false, runSeconds: RUN_SECONDS.expressionTransfer },
 );
 
 for (const [name, g] of [['tracking', tracking], ['interpolation', interpolation], ['expression-transfer', expressionTransfer]] as const) {

@@ -54,6 +54,13 @@ export async function breathe(signal?: AbortSignal): Promise<void> {
  */
 export const CHUNK_TARGET_MS = envNumber('NPHM_CHUNK_TARGET_MS') ?? 800;
 
+/**
+ * Chunks of work a user watches and may stop (image renders, meshes): the studio waits 700 ms for
+ * a cooperative stop before it restarts the worker and loses its cache, so a chunk must end well
+ * within that; 400 ms cost the interpolation test nothing measurable (above).
+ */
+export const INTERACTIVE_CHUNK_MS = envNumber('NPHM_INTERACTIVE_CHUNK_MS') ?? 400;
+
 function envNumber(name: string): number | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
   return v !== undefined && Number(v) > 0 ? Number(v) : undefined;

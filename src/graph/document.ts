@@ -33,6 +33,11 @@ export interface NodeLayout {
   x: number;
   y: number;
   collapsed?: boolean;
+  /**
+   * Computed only when asked for (its card's Compute button, Run selected): Run all and auto-run
+   * leave it and what depends on it. Kept with the layout because it never changes a result.
+   */
+  onRequest?: boolean;
 }
 
 export interface GraphComment {

@@ -169,6 +169,8 @@ export class Engine {
     const errorsOf = groupBy(problems.filter((p) => p.severity === 'error' && p.nodeId !== undefined), (p) => p.nodeId!);
     this.emit({ type: 'run-start', runId, nodes: order });
     for (const id of order) this.setState(id, { status: 'queued' });
+    const later: (() => Promise<void>)[] = [];
+    const preview = (def: { previewLast?: boolean }, draw: () => Promise<void>) => (def.previewLast ? (later.push(draw), Promise.resolve()) : draw());
 
     for (const id of order) {
       // Between nodes too: a graph of many quick nodes must let a cancel (or a signal) arrive.
@@ -202,7 +204,7 @@ export class Engine {
         this.cache.set(key, hit); // most recently used last
         summary.cached.push(id);
         this.setState(id, { status: 'done', cached: true, ms: hit.ms });
-        if (opts.previews !== false && this.previewKeys.get(id) !== key) await this.emitPreview(id, key, def, hit.outputs, this.runParams(def.params, node.params), inputs);
+        if (opts.previews !== false && this.previewKeys.get(id) !== key) await preview(def, () => this.emitPreview(id, key, def, hit.outputs, this.runParams(def.params, node.params), inputs));
         continue;
       }
       const missing = Object.entries(def.inputs).filter(([port, spec]) => !spec.optional && !incoming.some((e) => e.to.port === port));
@@ -216,13 +218,19 @@ export class Engine {
         this.cache.set(key, entry);
         summary.ran.push(id);
         this.setState(id, { status: 'done', ms: entry.ms });
-        if (opts.previews !== false) await this.emitPreview(id, key, def, entry.outputs, params, inputs);
+        if (opts.previews !== false) await preview(def, () => this.emitPreview(id, key, def, entry.outputs, params, inputs));
       } catch (e) {
         if (e instanceof Cancelled || opts.signal?.aborted) {
           summary.cancelled = true;
           this.setState(id, { status: 'cancelled' });
         } else this.fail(summary, id, e instanceof Error ? e.message : String(e), 'run', e instanceof Error ? e.stack : undefined);
       }
+    }
+    // Before pruning: the outputs they draw are still cached.
+    for (const draw of later) {
+      await breathe();
+      if (opts.signal?.aborted) break;
+      await draw();
     }
     this.pruneCache();
     summary.ok = summary.failed.length === 0 && summary.blocked.length === 0 && !summary.cancelled;

@@ -203,7 +203,7 @@ function normaliseUi(v: unknown): GraphUi {
   if (!isObject(v)) return ui;
   if (isObject(v.nodes))
     for (const [id, p] of Object.entries(v.nodes))
-      if (isObject(p) && finite(p.x) && finite(p.y)) ui.nodes[id] = p.collapsed === true ? { x: p.x, y: p.y, collapsed: true } : { x: p.x, y: p.y };
+      if (isObject(p) && finite(p.x) && finite(p.y)) ui.nodes[id] = { x: p.x, y: p.y, ...(p.collapsed === true ? { collapsed: true } : {}), ...(p.onRequest === true ? { onRequest: true } : {}) };
   if (Array.isArray(v.comments))
     for (const c of v.comments)
       if (isObject(c) && typeof c.id === 'string' && typeof c.text === 'string' && finite(c.x) && finite(c.y)) {

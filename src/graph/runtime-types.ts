@@ -47,6 +47,11 @@ export interface RunnableNodeType extends NodeTypeInfo {
   run(inputs: Record<string, unknown>, params: Record<string, ParamValue>, ctx: RunContext): NodeOutputs | Promise<NodeOutputs>;
   /** A small summary for the node card, computed after a run. */
   preview?(outputs: NodeOutputs, params: Record<string, ParamValue>, inputs: Record<string, unknown>): unknown | Promise<unknown>;
+  /**
+   * The preview costs far more than the node (a field's preview is a render): it is drawn after the
+   * run's other nodes, so it does not hold back the result the user is waiting for.
+   */
+  previewLast?: boolean;
   /** Extra cache-key material for inputs outside the graph (a file's hash, a frame index). */
   fingerprint?(params: Record<string, ParamValue>): string;
 }

@@ -7,6 +7,7 @@ import { extractMesh, type ExtractOptions, type MeshData } from '../render/mesh.
 import { modelRenderField } from '../render/model-field.ts';
 import { cameraRays } from '../render/rays.ts';
 import { renderChunked, shRotation, type ImageRender } from '../render/render.ts';
+import { coarseToFineOrder, progressiveImage } from '../render/progressive.ts';
 import type { TrackingState } from './state.ts';
 
 export interface Codes {
@@ -53,7 +54,16 @@ export async function renderCodes(
   camera: Camera,
   pose?: { rot: ArrayLike<number>; trans: ArrayLike<number> },
   look: Look = {},
-  opts: { variance?: number; nCoarse?: number; nImportance?: number; chunk?: number; signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
+  opts: {
+    variance?: number;
+    nCoarse?: number;
+    nImportance?: number;
+    chunk?: number;
+    signal?: AbortSignal;
+    onProgress?: (fraction: number) => void;
+    /** Renders coarse to fine (render/progressive.ts) and hands over the whole image after each chunk. */
+    onPartial?: (image: ImageRender, fraction: number) => void;
+  } = {},
 ): Promise<ImageRender> {
   return withCodes(model, codes, async (cond) => {
     const params = {
@@ -62,15 +72,20 @@ export async function renderCodes(
       ...(look.colorA ? { colorA: tf.tensor2d(look.colorA, [3, 3]) } : {}),
       ...(look.colorB ? { colorB: tf.tensor2d(look.colorB, [1, 3]) } : {}),
     };
+    const { width: W, height: H } = camera;
+    const order = opts.onPartial ? coarseToFineOrder(W, H) : undefined;
+    const onPartial = opts.onPartial;
     try {
-      return await renderChunked(modelRenderField(model, cond), cameraRays(camera), params, {
+      const r = await renderChunked(modelRenderField(model, cond), cameraRays(camera, order ? { pixels: order } : {}), params, {
         variance: opts.variance ?? 0.8,
         nCoarse: opts.nCoarse ?? 32,
         nImportance: opts.nImportance ?? 32,
         chunk: opts.chunk ?? 512,
         signal: opts.signal,
         onProgress: opts.onProgress,
+        ...(order && onPartial ? { onChunk: (done: number, part: ImageRender) => done < W * H && onPartial(progressiveImage(part, order, done, W, H), done / (W * H)) } : {}),
       });
+      return order ? progressiveImage(r, order, r.count, W, H) : r;
     } finally {
       for (const t of [params.pose?.rot, params.pose?.trans, params.sh, params.colorA, params.colorB]) t?.dispose();
     }

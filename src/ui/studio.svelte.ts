@@ -8,6 +8,7 @@ import { formatProblem, hasErrors, type Problem } from '../graph/problems.ts';
 import { presetChanges, presetNames } from '../graph/presets.ts';
 import type { Artifact, EngineEvent, NodeState, RunSummary } from '../graph/runtime-types.ts';
 import { serializeGraph } from '../graph/serialize.ts';
+import { descendantsOf } from '../graph/topology.ts';
 import type { Preview } from '../nodes/preview.ts';
 import { ComputeClient, WorkerStopped } from '../workers/client.ts';
 import type { ComputeInfo } from '../workers/compute-service.ts';
@@ -387,10 +388,34 @@ export class Studio {
     }, AUTORUN_MS);
   }
 
+  /** Nodes computed on request only, and every node that depends on one of them. */
+  deferredNodes(): Set<string> {
+    const doc = this.editor.doc;
+    const marked = doc.nodes.filter((n) => doc.ui.nodes[n.id]?.onRequest).map((n) => n.id);
+    return descendantsOf(marked, doc.edges.map((e) => [e.from.node, e.to.node] as const));
+  }
+
+  isOnRequest(id: string): boolean {
+    return this.editor.doc.ui.nodes[id]?.onRequest === true;
+  }
+
+  setOnRequest(id: string, on: boolean): void {
+    this.dispatch({ kind: 'setOnRequest', node: id, on }, on ? `compute ${id} on request` : `compute ${id} with the graph`);
+  }
+
+  /** Computes an on-request node and what depends on it (except other on-request nodes). */
+  requestNode(id: string): Promise<RunSummary | undefined> {
+    const doc = this.editor.doc;
+    const below = descendantsOf([id], doc.edges.map((e) => [e.from.node, e.to.node] as const));
+    return this.runGraph([...below].filter((n) => n === id || !this.isOnRequest(n)));
+  }
+
   /** Last measured time of the nodes that would run now (unknown nodes count as cheap). */
   private pendingWorkMs(): number {
     let ms = 0;
+    const deferred = this.deferredNodes();
     for (const n of this.editor.doc.nodes) {
+      if (deferred.has(n.id)) continue;
       const s = this.states[n.id]?.status;
       if (s !== 'done' && s !== 'error') ms += this.lastMs.get(n.id) ?? 0;
     }
@@ -403,6 +428,13 @@ export class Studio {
     const client = this.client;
     if (!client || this.run.running) return undefined;
     if (this.editor.doc.nodes.length === 0) return undefined;
+    if (!targets) {
+      const deferred = this.deferredNodes();
+      if (deferred.size) {
+        targets = this.editor.doc.nodes.map((n) => n.id).filter((id) => !deferred.has(id));
+        if (!targets.length) return undefined;
+      }
+    }
     this.run = { running: true, stopping: false, nodes: targets ?? this.editor.doc.nodes.map((n) => n.id), startedAt: performance.now() };
     const opened = this.opened;
     const stops = this.stops;

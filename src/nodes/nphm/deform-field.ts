@@ -21,6 +21,8 @@ export const deformFieldNode = defineNode({
     show: { type: 'enum', default: 'canonical', options: ['canonical', 'displacement', 'hyper'], description: 'canonical coordinates as RGB, |Δ|, or the hyper-coordinates' },
   },
   run: (inputs) => ({ field: { kind: 'deform', model: inputs.model as ModelValue, codes: inputs.codes as LatentValue } satisfies FieldValue }),
+  // A render of the field: after what the run is for.
+  previewLast: true,
   preview: async (o, p) => {
     const f = o.field as FieldValue;
     const { points, width, height } = slicePoints(p.slice as SlicePlane, p.sliceOffset as number, 48);

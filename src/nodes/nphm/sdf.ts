@@ -23,6 +23,8 @@ export const sdfNode = defineNode({
   run: (inputs, p) => ({
     field: { kind: 'sdf', model: inputs.model as ModelValue, codes: inputs.codes as LatentValue, canonical: p.space === 'canonical' } satisfies FieldValue,
   }),
+  // A render of the field: after what the run is for.
+  previewLast: true,
   preview: async (o, p) => {
     const f = o.field as FieldValue;
     const slice = await sdfSliceImage(f, p.slice as SlicePlane, p.sliceOffset as number, 48);

@@ -19,6 +19,8 @@ export const textureFieldNode = defineNode({
     yaw: { type: 'number', default: 20, min: -180, max: 180, step: 1, description: 'preview view angle (degrees)' },
   },
   run: (inputs) => ({ field: { kind: 'texture', model: inputs.model as ModelValue, codes: inputs.codes as LatentValue } satisfies FieldValue }),
+  // A render of the field: after what the run is for.
+  previewLast: true,
   preview: async (o, p) => {
     const f = o.field as FieldValue;
     const cam = orbitCamera({ ...PREVIEW_ORBIT, yawDeg: p.yaw as number });

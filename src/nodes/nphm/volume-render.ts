@@ -3,6 +3,7 @@ import { PREVIEW_SH, renderCodes } from '../../track/state-render.ts';
 import { rgbSignedToImage, overlay } from './images.ts';
 import { encodePng } from './png.ts';
 import { framesPreview } from '../preview.ts';
+import type { ImageRender } from '../../render/render.ts';
 import type { CameraValue, CodeSequenceValue, FieldValue, ImageValue, PoseValue, VideoValue } from './values.ts';
 
 export const volumeRenderNode = defineNode({
@@ -56,6 +57,15 @@ export const volumeRenderNode = defineNode({
         nImportance: p.samples as number,
         signal: ctx.signal,
         onProgress: (f) => ctx.progress((k + f) / frames.length, `frame ${t}`),
+        // One image: show it coarse at once and let it sharpen (a sequence shows its frames instead).
+        ...(frames.length === 1
+          ? {
+              onPartial: (partial: ImageRender, f: number) => {
+                const img = rgbSignedToImage(partial.rgb, cam.width, cam.height, partial.weightsSum);
+                ctx.preview({ kind: 'image', width: img.width, height: img.height, rgba: img.rgba, caption: `refining… ${Math.round(f * 100)} %` });
+              },
+            }
+          : {}),
       });
       let img = rgbSignedToImage(r.rgb, cam.width, cam.height, r.weightsSum);
       const under = video?.frames[Math.min(t, video.frames.length - 1)];

@@ -22,6 +22,7 @@ export type Command =
   | { kind: 'removeComments'; ids: string[] }
   | { kind: 'updateComment'; id: string; patch: Partial<Omit<GraphComment, 'id'>> }
   | { kind: 'setTitle'; title: string | undefined }
+  | { kind: 'setOnRequest'; node: string; on: boolean }
   | { kind: 'batch'; commands: Command[] };
 
 /** Whether a command can change results (and so needs the engine to see the new graph). */
@@ -32,6 +33,8 @@ export function isSemantic(cmd: Command): boolean {
     case 'addEdges':
     case 'removeEdges':
     case 'setParam':
+    // Not a result, but what Run all and auto-run compute.
+    case 'setOnRequest':
       return true;
     case 'batch':
       return cmd.commands.some(isSemantic);
@@ -90,6 +93,13 @@ export function applyCommand(doc: GraphDocument, cmd: Command): Command {
       if (cmd.label === undefined || cmd.label === '') delete node.label;
       else node.label = cmd.label;
       return { kind: 'setLabel', node: cmd.node, label: old };
+    }
+    case 'setOnRequest': {
+      findNode(doc, cmd.node);
+      const old = doc.ui.nodes[cmd.node] ?? { x: 0, y: 0 };
+      const { onRequest: was, ...rest } = old;
+      doc.ui.nodes[cmd.node] = cmd.on ? { ...rest, onRequest: true } : rest;
+      return { kind: 'setOnRequest', node: cmd.node, on: was === true };
     }
     case 'moveNodes': {
       const inverse: { id: string; x: number; y: number }[] = [];
