@@ -10,7 +10,8 @@ export type Preview =
    */
   | { kind: 'frames'; width: number; height: number; count: number; rgba: Uint8ClampedArray; labels: number[]; fps: number; shown: number; caption?: string }
   | { kind: 'mesh'; positions: Float32Array; indices: Uint32Array; colors?: Float32Array; caption?: string }
-  | { kind: 'plot'; series: { name: string; values: number[] }[]; caption?: string }
+  /** Line plot; `x`/`y` name the axes (with units), `log` forces the value axis (else chosen from the data). */
+  | { kind: 'plot'; series: { name: string; values: number[] }[]; x?: string; y?: string; log?: boolean; caption?: string }
   | { kind: 'vector'; values: Float32Array; caption?: string }
   | { kind: 'text'; text: string }
   | { kind: 'tensor'; shape: number[]; dtype: string; min: number; max: number; mean: number; image?: { width: number; height: number; rgba: Uint8ClampedArray } };

@@ -20,6 +20,7 @@ import { idbDelete, idbGet, idbSet } from './state/idb.ts';
 import { embeddedGraphText } from './state/embedded-graph.ts';
 import { decodeShare, encodeShare } from './state/share.ts';
 import { exampleInfo, type ExampleInfo } from './state/examples.ts';
+import { estimateRun, type RunEstimate } from './state/run-estimate.ts';
 
 /** The examples shipped in `graphs/`, bundled as text (28 KB: small enough to read the menu from). */
 const EXAMPLES = import.meta.glob(['/graphs/*.graph.json', '/graphs/test/*.graph.json'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
@@ -36,8 +37,12 @@ const AUTOSAVE_MS = 400;
 const AUTORUN_MS = 350;
 /** A node that does not yield to a cancel within this time gets its worker restarted (stop ≤ 1 s). */
 const STOP_GRACE_MS = 700;
-/** Auto-run is for cheap edits: it does not start when the stale nodes took longer than this. */
-const AUTORUN_MAX_MS = 3000;
+/**
+ * Auto-run is for interactive edits: it does not start when the stale nodes took longer than this
+ * last time. An auto-run stops cooperatively (its cache kept) when the next edit comes, and renders
+ * show a coarse image within a second or two, so half a minute of work still answers a drag.
+ */
+const AUTORUN_MAX_MS = 30_000;
 const PREVIEWS_PER_FRAME = 16;
 
 export interface RunView {
@@ -102,9 +107,13 @@ export class Studio {
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
   private autoRunTimer: ReturnType<typeof setTimeout> | undefined;
   private rerunAfter = false;
+  /** The current run was started by auto-run (an edit may replace it). */
+  private autoRunning = false;
   private sync: Promise<unknown> = Promise.resolve();
   private pendingEvents: EngineEvent[] = [];
   private readonly lastMs = new Map<string, number>();
+  /** When each node last started running (page clock), for its own rate. */
+  private readonly runningSince = new Map<string, number>();
   private runPromise: Promise<unknown> | undefined;
   /** Counts documents opened (new, open, restore): runs are tied to the document they were asked for. */
   private opened = 0;
@@ -382,7 +391,10 @@ export class Studio {
     clearTimeout(this.autoRunTimer);
     this.autoRunTimer = setTimeout(() => {
       if (!this.autoRunsHere) return;
-      if (this.run.running) this.rerunAfter = true;
+      // An edit during an auto-run replaces it (dragging a cursor re-renders from where it is);
+      // a run the user started finishes first.
+      if (this.run.running && this.autoRunning && !this.run.stopping) void this.stop({ quiet: true }).then(() => this.scheduleAutoRun());
+      else if (this.run.running) this.rerunAfter = true;
       else if (this.pendingWorkMs() > AUTORUN_MAX_MS) this.hint(`Auto-run skipped: the stale nodes took ${Math.round(this.pendingWorkMs() / 1000)} s last time. Press Run.`, 'info');
       else void this.runGraph(undefined, true);
     }, AUTORUN_MS);
@@ -436,6 +448,7 @@ export class Studio {
       }
     }
     this.run = { running: true, stopping: false, nodes: targets ?? this.editor.doc.nodes.map((n) => n.id), startedAt: performance.now() };
+    this.autoRunning = auto;
     const opened = this.opened;
     const stops = this.stops;
     try {
@@ -525,6 +538,7 @@ export class Studio {
           // Late events of a graph that was replaced meanwhile.
           if (!inDoc.has(e.nodeId)) break;
           if (e.state.status === 'done' && !e.state.cached && e.state.ms !== undefined) this.lastMs.set(e.nodeId, e.state.ms);
+          if (e.state.status === 'running' && (states ?? this.states)[e.nodeId]?.status !== 'running') this.runningSince.set(e.nodeId, performance.now());
           (states ??= { ...this.states })[e.nodeId] = e.state;
           break;
         case 'preview':
@@ -562,18 +576,12 @@ export class Studio {
     if (artifacts) this.artifacts = artifacts;
   }
 
-  /** Overall progress of the current (or last) run in [0, 1]. */
-  progress(): number {
-    const ids = this.run.nodes;
-    if (!ids.length) return 0;
-    let sum = 0;
-    for (const id of ids) {
-      const s = this.states[id];
-      if (!s) continue;
-      if (s.status === 'done' || s.status === 'error' || s.status === 'blocked' || s.status === 'cancelled') sum += 1;
-      else if (s.status === 'running') sum += s.progress ?? 0;
-    }
-    return sum / ids.length;
+  /** Progress and time left of the current (or last) run, weighed by measured times. */
+  estimate(now = performance.now()): RunEstimate {
+    return estimateRun(
+      this.run.nodes.map((id) => ({ id, state: this.states[id], lastMs: this.lastMs.get(id), runningSince: this.runningSince.get(id) })),
+      now,
+    );
   }
 
   // ---- files ----

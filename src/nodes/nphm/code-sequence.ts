@@ -37,6 +37,6 @@ export const codeSequenceNode = defineNode({
   preview: (o) => {
     const s = o.sequence as CodeSequenceValue;
     const norms = s.frames.map((f) => Math.hypot(...f.zExp));
-    return { kind: 'plot', series: [{ name: '‖z_exp‖ per frame', values: norms }, { name: 'yaw (°)', values: s.frames.map((f) => (f.rot[1]! * 180) / Math.PI) }], caption: `${s.frames.length} frames` };
+    return { kind: 'plot', series: [{ name: '‖z_exp‖ per frame', values: norms }, { name: 'yaw (°)', values: s.frames.map((f) => (f.rot[1]! * 180) / Math.PI) }], x: 'frame', caption: `${s.frames.length} frames` };
   },
 });

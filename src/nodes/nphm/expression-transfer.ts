@@ -39,6 +39,6 @@ export const expressionTransferNode = defineNode({
   },
   preview: (o) => {
     const s = o.sequence as CodeSequenceValue;
-    return { kind: 'plot', series: [{ name: '‖z_exp‖ per frame', values: s.frames.map((f) => Math.hypot(...f.zExp)) }], caption: `${s.frames.length} frames` };
+    return { kind: 'plot', series: [{ name: '‖z_exp‖ per frame', values: s.frames.map((f) => Math.hypot(...f.zExp)) }], x: 'frame', caption: `${s.frames.length} frames` };
   },
 });

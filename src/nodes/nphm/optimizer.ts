@@ -80,7 +80,7 @@ export const optimizerNode = defineNode({
       done++;
       for (const k of CURVE_TERMS) curves[k]!.push(pr.losses[k] ?? NaN);
       ctx.progress(done / allIterations, `stage ${pr.stage} · frame ${pr.frame} · it ${pr.iteration}/${pr.iterations} · loss ${pr.losses.total!.toFixed(3)}`);
-      ctx.preview({ kind: 'plot', series: CURVE_TERMS.map((k) => ({ name: k, values: curves[k]!.slice() })), caption: `stage ${pr.stage}, frame ${pr.frame}` });
+      ctx.preview({ kind: 'plot', series: CURVE_TERMS.map((k) => ({ name: k, values: curves[k]!.slice() })), x: 'iterations', y: 'loss', caption: `stage ${pr.stage}, frame ${pr.frame}` });
     };
     try {
       const state = await track(m.model, frames, {
@@ -102,6 +102,6 @@ export const optimizerNode = defineNode({
   preview: (o) => {
     const curves = o.curves as Record<string, number[]>;
     const seq = o.sequence as CodeSequenceValue;
-    return { kind: 'plot', series: Object.entries(curves).map(([name, values]) => ({ name, values })), caption: `${seq.frames.length} frames tracked` };
+    return { kind: 'plot', series: Object.entries(curves).map(([name, values]) => ({ name, values })), x: 'iterations', y: 'loss', caption: `${seq.frames.length} frames tracked` };
   },
 });

@@ -1,5 +1,6 @@
 /** Drawing of preview payloads on 2-D canvases (no tfjs, no three). */
 import type { Preview } from '../../nodes/preview.ts';
+import { plotScale } from './plot-scale.ts';
 
 export const SERIES_COLORS = ['#5aa9e6', '#f2845c', '#8fd16a', '#e66fa3', '#f2d15c', '#a28bf2'];
 
@@ -28,7 +29,10 @@ export function fmt(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
-/** Line chart of one or more series (loss curves) with the last value and range labelled. */
+/**
+ * Line chart of one or more series (loss curves) with a value axis (ticks, log over decades), an
+ * iteration axis and their names; the legend is the caller's (HTML below the canvas, so it fits).
+ */
 export function drawPlot(canvas: HTMLCanvasElement, p: Extract<Preview, { kind: 'plot' }>, w: number, h: number): void {
   const ctx = setup(canvas, w, h);
   if (!ctx) return;
@@ -36,37 +40,47 @@ export function drawPlot(canvas: HTMLCanvasElement, p: Extract<Preview, { kind: 
   ctx.fillRect(0, 0, w, h);
   const all = p.series.flatMap((s) => s.values).filter(Number.isFinite);
   if (!all.length) return;
-  let lo = Math.min(...all), hi = Math.max(...all);
-  if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
-  const pad = { l: 6, r: 6, t: 14, b: 6 };
+  const scale = plotScale(all, p.log === undefined ? {} : { log: p.log });
+  ctx.font = '9px system-ui, sans-serif';
+  const labelW = Math.max(...scale.ticks.map((t) => ctx.measureText(fmt(t)).width));
+  const pad = { l: Math.ceil(labelW) + 6, r: 6, t: p.y ? 13 : 6, b: 14 };
   const n = Math.max(...p.series.map((s) => s.values.length));
-  ctx.strokeStyle = '#2a2f38';
+  const X = (i: number) => pad.l + ((w - pad.l - pad.r) * i) / Math.max(1, n - 1);
+  const Y = (v: number) => pad.t + (h - pad.t - pad.b) * (1 - scale.at(v));
   ctx.lineWidth = 1;
-  for (let i = 0; i <= 2; i++) {
-    const y = pad.t + ((h - pad.t - pad.b) * i) / 2;
+  ctx.fillStyle = '#7d8696';
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (const t of scale.ticks) {
+    ctx.strokeStyle = '#2a2f38';
     ctx.beginPath();
-    ctx.moveTo(pad.l, y);
-    ctx.lineTo(w - pad.r, y);
+    ctx.moveTo(pad.l, Y(t));
+    ctx.lineTo(w - pad.r, Y(t));
     ctx.stroke();
+    ctx.fillText(fmt(t), pad.l - 3, Y(t));
+  }
+  ctx.textBaseline = 'alphabetic';
+  ctx.textAlign = 'left';
+  ctx.fillText('0', pad.l, h - 3);
+  ctx.textAlign = 'right';
+  ctx.fillText(`${Math.max(0, n - 1)}${p.x ? ` ${p.x}` : ''}`, w - pad.r, h - 3);
+  if (p.y) {
+    ctx.textAlign = 'left';
+    ctx.fillText(`${p.y}${scale.log ? ' (log)' : ''}`, 2, 9);
   }
   p.series.forEach((s, si) => {
     ctx.strokeStyle = SERIES_COLORS[si % SERIES_COLORS.length]!;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
+    let started = false;
     s.values.forEach((v, i) => {
-      const x = pad.l + ((w - pad.l - pad.r) * i) / Math.max(1, n - 1);
-      const y = pad.t + (h - pad.t - pad.b) * (1 - (v - lo) / (hi - lo));
-      if (i === 0) ctx.moveTo(x, y);
-      else ctx.lineTo(x, y);
+      if (!Number.isFinite(v)) return;
+      if (!started) ctx.moveTo(X(i), Y(v));
+      else ctx.lineTo(X(i), Y(v));
+      started = true;
     });
     ctx.stroke();
   });
-  ctx.fillStyle = '#9aa3b2';
-  ctx.font = '10px system-ui, sans-serif';
-  ctx.fillText(`${fmt(hi)}`, pad.l, 10);
-  const legend = p.series.map((s) => `${s.name} ${fmt(s.values.at(-1) ?? NaN)}`).join('  ');
-  ctx.textAlign = 'right';
-  ctx.fillText(legend, w - pad.r, 10);
 }
 
 /** Bars for a code vector (latents): positive up in amber, negative down in blue. */
