@@ -21,6 +21,8 @@ import { embeddedGraphText } from './state/embedded-graph.ts';
 import { decodeShare, encodeShare } from './state/share.ts';
 import { exampleInfo, type ExampleInfo } from './state/examples.ts';
 import { estimateRun, type RunEstimate } from './state/run-estimate.ts';
+import { resultsZip } from './state/results-zip.ts';
+import { saveFile } from './state/save-file.ts';
 
 /** The examples shipped in `graphs/`, bundled as text (28 KB: small enough to read the menu from). */
 const EXAMPLES = import.meta.glob(['/graphs/*.graph.json', '/graphs/test/*.graph.json'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
@@ -590,15 +592,24 @@ export class Studio {
     return serializeGraph(this.editor.snapshot());
   }
 
+  private get graphFileName(): string {
+    return this.fileName.endsWith('.graph.json') ? this.fileName : `${this.fileName.replace(/\.json$/, '')}.graph.json`;
+  }
+
   download(): void {
-    const blob = new Blob([this.serialize()], { type: 'application/json' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = this.fileName.endsWith('.graph.json') ? this.fileName : `${this.fileName.replace(/\.json$/, '')}.graph.json`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    saveFile(this.graphFileName, this.serialize(), 'application/json');
+  }
+
+  /** Results of the graph shown (its nodes' files), with the graph, as one zip. */
+  resultCount(): number {
+    return this.editor.doc.nodes.reduce((n, node) => n + (this.artifacts[node.id]?.length ?? 0), 0);
+  }
+
+  downloadResults(): void {
+    const ids = this.editor.doc.nodes.map((n) => n.id);
+    const { zip, entries } = resultsZip(this.artifacts, ids, { fileName: this.graphFileName, text: this.serialize() });
+    saveFile(`${this.graphFileName.replace(/\.graph\.json$/, '')}-results.zip`, zip, 'application/zip');
+    this.hint(`Saved ${entries.length - 1} result file${entries.length === 2 ? '' : 's'} and the graph as one zip`);
   }
 
   /** Opens a graph file, or the graph embedded in an exported PNG, GLB, PLY, OBJ or JSON result. */

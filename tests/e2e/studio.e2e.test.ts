@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
+import { strFromU8, unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { build, closeAll, launch, node, openStudio, ROOT, serve, shot, socket, type Served } from './harness.ts';
@@ -573,6 +574,15 @@ describe('NPHM Studio in chromium', () => {
     await expect.poll(() => node(page, 'save').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
     expect(await node(page, 'total').getAttribute('data-status')).toBe('done');
     expect(await node(page, 'act').getByTestId('badge').textContent()).toBe('cached');
+    // "Download all": the saved result and the graph in one zip.
+    await expect.poll(() => page.getByTestId('download-all').isEnabled()).toBe(true);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('download-all').click();
+    const zipFile = await (await download).path();
+    const files = unzipSync(new Uint8Array(readFileSync(zipFile)));
+    expect(Object.keys(files).sort()).toEqual(['tensor-smoke.graph.json', 'total.json']);
+    expect(JSON.parse(strFromU8(files['tensor-smoke.graph.json']!)).id).toBe('tensor-smoke');
+    expect(strFromU8(files['total.json']!)).toMatch(/\d/);
     // Undo (of the seed, then of the mark) makes it an ordinary node again.
     await page.getByTestId('undo').click();
     await page.getByTestId('undo').click();
