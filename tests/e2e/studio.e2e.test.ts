@@ -352,7 +352,8 @@ describe('NPHM Studio in chromium', () => {
         const [ab, bc, ca] = [mid(v[0]!, v[1]!), mid(v[1]!, v[2]!), mid(v[2]!, v[0]!)];
         for (const tri of [[v[0]!, ab, ca], [ab, v[1]!, bc], [ca, bc, v[2]!], [ab, bc, ca]]) for (const p of tri) { idx.push(pos.length / 3); pos.push(...p); }
       }
-      const W = 64, H = 48, rgba = new Uint8ClampedArray(W * H * 4);
+      // A portrait image: card 'a' grows over card 'b' below it.
+      const W = 48, H = 96, rgba = new Uint8ClampedArray(W * H * 4);
       for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) rgba.set([x * 4, y * 5, 160, 255], (y * W + x) * 4);
       s.previews = {
         ...s.previews,
@@ -394,6 +395,17 @@ describe('NPHM Studio in chromium', () => {
     await page.mouse.up();
     await expect.poll(pixels).not.toBe(img0);
     expect((await node(page, 'act').boundingBox())!.x).toBe(before.x);
+    // Cards the previews made taller pushed the cards they covered down: no two cards overlap.
+    const overlaps = () =>
+      nodes(page).evaluateAll((els) => {
+        const r = els.map((e) => e.getBoundingClientRect());
+        let n = 0;
+        for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) if (r[i]!.left < r[j]!.right && r[j]!.left < r[i]!.right && r[i]!.top < r[j]!.bottom && r[j]!.top < r[i]!.bottom) n++;
+        return n;
+      });
+    await expect.poll(overlaps, { timeout: 5000 }).toBe(0);
+    // …by an undoable move (so the grown previews did cover other cards).
+    expect(await page.evaluate(() => (window as unknown as { __studio: { studio: { editor: { undoLabel?: string } } } }).__studio.studio.editor.undoLabel)).toBe('make room for previews');
     // The frame player steps, scrubs and plays; the card does not move when its buttons are pressed.
     // (Clicks are dispatched on the buttons: the injected previews make cards overlap, which is not
     // what this checks.)
@@ -534,6 +546,10 @@ describe('NPHM Studio in chromium', () => {
     await expect.poll(() => param('video', 'end')).toBe(3);
     expect(await param('optimizer', 'schedule')).toBe('short');
     expect(await preset.inputValue()).toBe('quick');
+    // Fit keeps the cards readable: the eight columns do not fit at 0.6, so it stops there.
+    await page.keyboard.press('f');
+    const zoom = () => page.evaluate(() => (window as unknown as { __studio: { view: { area: { area: { transform: { k: number } } } } } }).__studio.view.area.area.transform.k);
+    await expect.poll(zoom).toBeGreaterThanOrEqual(0.6);
     await shot(page, 'tracking-preset');
     // A preset is an edit: still no run starts by itself.
     await page.waitForTimeout(1000);

@@ -19,7 +19,7 @@ import { defaultParams } from '../../graph/params.ts';
 import { canConnect, isSocketType, type SocketType } from '../../graph/sockets.ts';
 import { portsOf, type NodeTypeDescription } from '../catalog.ts';
 import type { Command } from '../state/commands.ts';
-import { layeredLayout, layoutHeight, NODE_WIDTH } from '../state/layout.ts';
+import { fitTransform, layeredLayout, layoutHeight, NODE_WIDTH, pushApart, type CardRect } from '../state/layout.ts';
 import type { Studio } from '../studio.svelte.ts';
 import CommentCard from './CommentCard.svelte';
 import NodeCard from './NodeCard.svelte';
@@ -209,7 +209,24 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
 
   let tickFrame = 0;
   const tick = () => (tickFrame ||= requestAnimationFrame(() => ((tickFrame = 0), studio.viewTick++)));
+  // Cards grow when their previews arrive; one that grows over the card below pushes it down.
+  // Only growth after a card was first laid out counts: a file's own layout is judged on open.
+  let roomTimer: ReturnType<typeof setTimeout> | undefined;
+  const heights = new WeakMap<Element, number>();
+  const grown = new ResizeObserver((entries) => {
+    let grew = false;
+    for (const e of entries) {
+      const h = (e.target as HTMLElement).offsetHeight;
+      const before = heights.get(e.target);
+      heights.set(e.target, h);
+      if (before !== undefined && h > before + 1) grew = true;
+    }
+    if (!grew) return;
+    clearTimeout(roomTimer);
+    roomTimer = setTimeout(makeRoom, 150);
+  });
   area.addPipe((ctx) => {
+    if (ctx.type === 'rendered' && ctx.data.type === 'node') grown.observe(ctx.data.element);
     if (ctx.type === 'translated' || ctx.type === 'zoomed' || ctx.type === 'nodetranslated' || ctx.type === 'rendered' || ctx.type === 'noderemoved' || ctx.type === 'resized') tick();
     if (ctx.type === 'nodetranslate') {
       if (studio.readOnly && !allowMove.has(ctx.data.id)) return undefined;
@@ -388,14 +405,31 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     syncSelection();
   }
 
-  function zoomToFit() {
-    const nodes = editor.getNodes();
-    // Sizes are read here, in one layout pass, rather than observed on every card.
-    for (const n of nodes) {
-      const el = area.nodeViews.get(n.id)?.element;
-      if (el?.offsetWidth) [n.width, n.height] = [el.offsetWidth, el.offsetHeight];
-    }
-    if (nodes.length) void AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
+  /** Every card's rectangle in canvas units, read in one layout pass. */
+  function cardRects(): CardRect[] {
+    return [...area.nodeViews].map(([id, v]) => ({ id, x: v.position.x, y: v.position.y, w: v.element.offsetWidth || NODE_WIDTH, h: v.element.offsetHeight || 100 }));
+  }
+
+  /** Fits the graph, but not below a readable zoom (then the graph's start shows; pan for the rest). */
+  async function zoomToFit() {
+    const rects = cardRects();
+    if (!rects.length) return;
+    const bounds = {
+      left: Math.min(...rects.map((r) => r.x)),
+      top: Math.min(...rects.map((r) => r.y)),
+      right: Math.max(...rects.map((r) => r.x + r.w)),
+      bottom: Math.max(...rects.map((r) => r.y + r.h)),
+    };
+    const t = fitTransform(bounds, container.clientWidth, container.clientHeight);
+    await area.area.zoom(t.k, 0, 0);
+    await area.area.translate(t.x, t.y);
+  }
+
+  /** Pushes cards covered by a grown card down (one undoable step however many previews grow). */
+  function makeRoom() {
+    if (studio.readOnly || area.nodeViews.size > 400) return;
+    const moves = pushApart(cardRects().filter((r) => !r.id.startsWith(COMMENT_PREFIX))).map((m) => ({ ...m, id: toDocId(m.id) }));
+    if (moves.length) studio.dispatch({ kind: 'moveNodes', moves }, 'make room for previews', { mergeKey: 'make-room', mergeWindowMs: 60_000 });
   }
 
   /** A card's size with room for a preview (previews arrive after a run and make cards taller). */
@@ -541,6 +575,8 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     reconcile,
     destroy() {
       unsubscribe();
+      grown.disconnect();
+      clearTimeout(roomTimer);
       window.removeEventListener('pointerdown', onPointerDown, true);
       host.removeEventListener('pointerdown', onBoxDown, true);
       host.removeEventListener('pointermove', onBoxMove);

@@ -71,3 +71,52 @@ export function layeredLayout({ ids, edges, size, current }: LayoutInput, gap = 
   });
   return out;
 }
+
+export interface CardRect {
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Moves that end overlaps between cards by pushing cards down (a preview that arrives makes its
+ * card taller and covers the one below; cards keep their columns and their order). Cards are
+ * visited top to bottom; each moves just below the lowest card above it that it overlaps.
+ */
+export function pushApart(cards: readonly CardRect[], gapY = 24): { id: string; x: number; y: number }[] {
+  const placed: CardRect[] = [];
+  const moves: { id: string; x: number; y: number }[] = [];
+  for (const c of [...cards].sort((a, b) => a.y - b.y || a.x - b.x)) {
+    let y = c.y;
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const p of placed)
+        if (c.x < p.x + p.w && p.x < c.x + c.w && y < p.y + p.h && p.y < y + c.h) {
+          y = p.y + p.h + gapY;
+          moved = true;
+        }
+    }
+    if (y !== c.y) moves.push({ id: c.id, x: c.x, y: Math.round(y) });
+    placed.push({ ...c, y });
+  }
+  return moves;
+}
+
+/** Below this zoom a card's text is unreadable: Fit stops there and shows the graph's start. */
+export const MIN_READABLE_ZOOM = 0.6;
+
+/**
+ * The view transform that fits `bounds` into a viewport of `width`×`height` (with `margin` around),
+ * never below MIN_READABLE_ZOOM (then the graph's left end shows, centred vertically) nor above 1.
+ */
+export function fitTransform(bounds: { left: number; top: number; right: number; bottom: number }, width: number, height: number, margin = 30): { k: number; x: number; y: number } {
+  const bw = Math.max(1, bounds.right - bounds.left);
+  const bh = Math.max(1, bounds.bottom - bounds.top);
+  const fit = Math.min((width - 2 * margin) / bw, (height - 2 * margin) / bh);
+  const k = Math.max(MIN_READABLE_ZOOM, Math.min(1, fit));
+  const x = k === fit || bw * k <= width - 2 * margin ? (width - bw * k) / 2 - bounds.left * k : margin - bounds.left * k;
+  const y = bh * k <= height - 2 * margin ? (height - bh * k) / 2 - bounds.top * k : margin - bounds.top * k;
+  return { k, x, y };
+}
