@@ -88,7 +88,9 @@ export function planFromKnn(cfg: NphmConfig, knn: Int32Array, n: number): EdgePl
 /** The plan of x_c; reads the kNN indices synchronously (cpu, wasm). */
 export function planSync(cfg: NphmConfig, xc: tf.Tensor2D, anchors: tf.Tensor2D): EdgePlan {
   if (tf.getBackend() === 'webgpu') {
-    throw new Error('edge plan: the webgpu backend cannot read tensors synchronously; build the plan with model.plan() (async) and pass it in');
+    // Callers inside the library pass a plan built with model.plan() (async); this is what a user
+    // of the studio meets when a MonoNPHM node runs on WebGPU.
+    throw new Error('MonoNPHM fields do not run on WebGPU in this version (their k-NN edge plan is read synchronously, which WebGPU cannot do): open the studio on wasm, its default (without ?backend=webgpu); ?backend=auto switches to wasm by itself for graphs with MonoNPHM nodes');
   }
   const idx = knnIndices(xc, anchors, cfg.decoder.id.nneigh);
   try {

@@ -148,10 +148,8 @@ export class Studio {
       onRestart: (reason) => this.hint(`Compute worker restarted: ${reason}`, 'warn'),
     }));
     client.onEvents((events) => this.onEvents(events));
-    client.info.then(
-      (info) => (this.backend = info),
-      (e) => (this.backendError = e instanceof Error ? e.message : String(e)),
-    );
+    this.autoBackend = backend === 'auto';
+    this.watchBackend(client);
     // A worker that loads but never answers (a module stuck at import) must not leave a blank page.
     const list = await Promise.race([
       client.call((api) => api.catalog()),
@@ -220,6 +218,7 @@ export class Studio {
     this.resetPanels();
     this.editor.load(result.graph, `open ${source}`);
     this.editor.readOnly = this.readOnly;
+    this.fallBackForModel();
     if (interrupted) this.hint(`Stopped the running graph to open ${source}`);
     if (!opts.keepQuiet && !opts.readOnly) {
       const presets = presetNames(result.graph);
@@ -248,6 +247,35 @@ export class Studio {
     history.replaceState(null, '', location.pathname + location.search);
     this.scheduleAutosave();
     this.hint('You are editing your own copy of the shared graph');
+  }
+
+  /** `?backend=auto` chose the backend (so the studio may change it). */
+  private autoBackend = false;
+
+  private watchBackend(client: ComputeClient): void {
+    client.info.then(
+      (info) => {
+        this.backend = info;
+        this.backendError = null;
+        this.fallBackForModel();
+      },
+      (e) => (this.backendError = e instanceof Error ? e.message : String(e)),
+    );
+  }
+
+  /**
+   * The automatic choice gives WebGPU where an adapter exists, but MonoNPHM fields do not run on it
+   * yet (see the Backends section of the README): a graph with MonoNPHM nodes moves the worker to
+   * wasm, saying so, instead of failing on every node.
+   */
+  private fallBackForModel(): void {
+    const client = this.client;
+    if (!client || !this.autoBackend || this.backend?.backend !== 'webgpu') return;
+    if (!this.editor.doc.nodes.some((n) => n.type.startsWith('nphm.'))) return;
+    this.autoBackend = false;
+    this.backend = null;
+    client.switchBackend('wasm', 'MonoNPHM nodes do not run on WebGPU yet: this graph runs on wasm');
+    this.watchBackend(client);
   }
 
   /** What the panels showed about the previous graph (hints, share link, run summary) goes. */

@@ -80,6 +80,12 @@ export class ComputeClient {
     this.opts.onRestart?.(reason);
   }
 
+  /** Starts a fresh worker on another backend (the last graph is sent again; the cache is lost). */
+  switchBackend(backend: BrowserBackend | 'auto', reason: string): void {
+    this.opts.backend = backend;
+    this.restart(reason);
+  }
+
   dispose(): void {
     this.killed(new WorkerStopped('client disposed'));
     this.worker.terminate();

@@ -565,6 +565,18 @@ describe('NPHM Studio in chromium', () => {
     await context.close();
   });
 
+  it('moves a MonoNPHM graph off the automatic WebGPU choice to wasm, saying so', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation&backend=auto' });
+    await expect.poll(() => page.getByTestId('backend').innerText(), { timeout: 60_000 }).toMatch(/wasm/);
+    await expect.poll(() => page.getByTestId('hint').allInnerTexts()).toContainEqual(expect.stringMatching(/MonoNPHM nodes do not run on WebGPU yet: this graph runs on wasm/));
+    // And the graph runs there: the render shows an image.
+    await expect.poll(() => node(page, 'render').getByTestId('preview').count(), { timeout: 120_000 }).toBe(1);
+    await page.getByTestId('autorun').uncheck();
+    if (await page.getByTestId('stop').isEnabled()) await page.getByTestId('stop').click();
+    expect(errors.filter((e) => !/WorkerStopped|switched|do not run on WebGPU/.test(e))).toEqual([]);
+    await context.close();
+  });
+
   it('computes an on-request node only when asked, from its card', async () => {
     const { page, context, errors } = await openStudio(browser, served.url);
     await page.getByTestId('autorun').uncheck();
