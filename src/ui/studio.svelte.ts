@@ -26,9 +26,10 @@ import { saveFile } from './state/save-file.ts';
 
 /** The examples shipped in `graphs/`, bundled as text (28 KB: small enough to read the menu from). */
 const EXAMPLES = import.meta.glob(['/graphs/*.graph.json', '/graphs/test/*.graph.json'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const THUMBNAILS = import.meta.glob('/graphs/thumbs/*.png', { query: '?url', import: 'default', eager: true }) as Record<string, string>;
 /** The menu's entries: shipped examples by title, test graphs left out. */
 const EXAMPLE_MENU: ExampleInfo[] = Object.entries(EXAMPLES)
-  .map(([path, text]) => exampleInfo(path, text))
+  .map(([path, text]) => exampleInfo(path, text, THUMBNAILS))
   .filter((e) => !e.test)
   .sort((a, b) => a.title.localeCompare(b.title));
 /** The graph opened on first start: the interpolation demo when present, else the tensor smoke test. */

@@ -27,7 +27,12 @@ afterAll(() => client?.dispose());
 /** Parses a shipped graph in the worker, applies its quick preset and `overrides`, and runs it. */
 async function runShipped(text: string, overrides: Record<string, Record<string, unknown>> = {}) {
   const events: EngineEvent[] = [];
-  const off = client.onEvents((batch) => events.push(...batch));
+  /** When the page received each event (ms): how live the cards are. */
+  const received: number[] = [];
+  const off = client.onEvents((batch) => {
+    events.push(...batch);
+    for (const _ of batch) received.push(performance.now());
+  });
   const loaded = await client.call((api) => api.parse(text));
   expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
   const graph = loaded.graph! as GraphDocument;
@@ -43,7 +48,17 @@ async function runShipped(text: string, overrides: Record<string, Record<string,
   expect(summary.ran.length + summary.cached.length).toBe(graph.nodes.length);
   const artifacts = (nodeId: string): Artifact[] => events.filter((e): e is Extract<EngineEvent, { type: 'artifact' }> => e.type === 'artifact' && e.nodeId === nodeId).map((e) => e.artifact);
   const previews = (nodeId: string) => events.filter((e) => e.type === 'preview' && e.nodeId === nodeId).map((e) => (e as { payload: { kind?: string } }).payload);
-  return { graph, summary, artifacts, previews };
+  /** The longest wait, while `nodeId` ran, between updates of its card (progress or preview). */
+  const longestGap = (nodeId: string): { ms: number; updates: number } => {
+    const at = events.flatMap((e, i) => ('nodeId' in e && e.nodeId === nodeId && (e.type === 'preview' || e.type === 'state') ? [{ e, t: received[i]! }] : []));
+    const start = at.find((x) => x.e.type === 'state' && x.e.state.status === 'running')?.t;
+    const end = at.find((x) => x.e.type === 'state' && x.e.state.status === 'done')?.t;
+    const ticks = at.filter((x) => start !== undefined && end !== undefined && x.t >= start && x.t <= end).map((x) => x.t);
+    let ms = 0;
+    for (let i = 1; i < ticks.length; i++) ms = Math.max(ms, ticks[i]! - ticks[i - 1]!);
+    return { ms, updates: ticks.length };
+  };
+  return { graph, summary, artifacts, previews, longestGap };
 }
 
 /** Fraction of pixels of a PNG artifact that differ from its corner pixel (the background). */
@@ -72,7 +87,15 @@ describe('example graphs in the studio\'s worker', () => {
   }, 600_000);
 
   it('runs graphs/tracking.graph.json (quick, first frame): the objective halves, codes, an overlay and a mesh are written', async () => {
-    const { graph, artifacts, previews } = await runShipped(trackingText, { video: { end: 0 } });
+    const { graph, artifacts, previews, longestGap } = await runShipped(trackingText, { video: { end: 0 } });
+    // The Optimizer card moves while it tracks: progress and a growing loss curve reach the page
+    // every few seconds (an iteration takes about a second here), not only at the end.
+    const gap = longestGap('optimizer');
+    const livePlots = previews('optimizer').filter((p) => p.kind === 'plot').length;
+    console.log(`tracking in the worker: ${gap.updates} updates of the Optimizer card, longest gap ${(gap.ms / 1000).toFixed(2)} s, ${livePlots} loss-curve previews`);
+    expect(gap.updates).toBeGreaterThan(20);
+    expect(gap.ms).toBeLessThan(5000);
+    expect(livePlots).toBeGreaterThan(10);
     // The optimiser's last curve preview holds the whole run; within the first frame's iterations
     // the total must at least halve (the headless test's criterion).
     const plots = previews('optimizer').filter((p) => p.kind === 'plot') as unknown as { series: { name: string; values: number[] }[] }[];

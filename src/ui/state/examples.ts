@@ -12,10 +12,12 @@ export interface ExampleInfo {
   /** `[preset, seconds]` in the file's order, when the file states them. */
   runTimes: [string, number][];
   test: boolean;
+  /** URL of `graphs/thumbs/<name>.png` when there is one (a result of the graph's quick preset). */
+  thumbnail?: string;
 }
 
 /** Reads the menu entry of a shipped example (our own files: a bad one is a build fault, so it throws). */
-export function exampleInfo(path: string, text: string): ExampleInfo {
+export function exampleInfo(path: string, text: string, thumbnails: Readonly<Record<string, string>> = {}): ExampleInfo {
   const meta = ((JSON.parse(text) as { meta?: GraphMeta }).meta ?? {}) as GraphMeta;
   const file = path.split('/').pop()!.replace(/\.graph\.json$/, '');
   return {
@@ -24,6 +26,7 @@ export function exampleInfo(path: string, text: string): ExampleInfo {
     description: meta.description ?? '',
     runTimes: Object.entries(meta.runSeconds ?? {}),
     test: path.includes('/test/'),
+    ...(thumbnails[`/graphs/thumbs/${file}.png`] ? { thumbnail: thumbnails[`/graphs/thumbs/${file}.png`] } : {}),
   };
 }
 
