@@ -28,7 +28,7 @@ describe('graph presets', () => {
     for (const name of ['tracking', 'interpolation', 'expression-transfer']) {
       const { graph, problems } = shipped(name);
       expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
-      expect(presetNames(graph!)).toEqual(['full', 'quick']);
+      expect(presetNames(graph!)).toEqual(name === 'interpolation' ? ['full', 'interactive', 'quick'] : ['full', 'quick']);
       const quick = presetChanges(graph!, 'quick', registry);
       expect(quick.problems).toEqual([]);
       expect(quick.changes.length).toBeGreaterThan(2);
@@ -39,6 +39,18 @@ describe('graph presets', () => {
     expect(shipped('tracking').graph!.meta.autoRun).toBe(false);
     expect(shipped('expression-transfer').graph!.meta.autoRun).toBe(false);
     expect(shipped('interpolation').graph!.meta.autoRun).toBeUndefined();
+    // The opening graph is shipped on its interactive preset (the preset menu shows it), its mesh
+    // computed on request.
+    const opening = shipped('interpolation').graph!;
+    const interactive = presetChanges(opening, 'interactive', registry);
+    expect(interactive.problems).toEqual([]);
+    for (const c of interactive.changes) expect(opening.nodes.find((n) => n.id === c.node)!.params[c.param]).toEqual(c.value);
+    expect(opening.ui.nodes.mesh!.onRequest).toBe(true);
+    // Every preset of every example states its run time.
+    for (const name of ['tracking', 'interpolation', 'expression-transfer']) {
+      const g = shipped(name).graph!;
+      expect(Object.keys(g.meta.runSeconds ?? {}).sort()).toEqual(presetNames(g));
+    }
   });
 
   it('names each bad entry and applies nothing when one is bad', () => {
