@@ -567,6 +567,38 @@ describe('NPHM Studio in chromium', () => {
     await context.close();
   });
 
+  it('shows a tracking run move: the Optimizer card\'s progress and loss curve update while it tracks', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=tracking' });
+    await expect.poll(() => nodes(page).count()).toBe(12);
+    await page.getByTestId('preset').selectOption('quick');
+    // One frame, a short first frame: the Optimizer is what this watches.
+    await page.evaluate(() => {
+      const s = (window as unknown as { __studio: { studio: { dispatch(c: unknown, l: string): boolean } } }).__studio.studio;
+      s.dispatch({ kind: 'batch', commands: [{ kind: 'setParam', node: 'video', name: 'end', value: 0 }, { kind: 'setParam', node: 'optimizer', name: 'firstIterations', value: 16 }] }, 'shorter run');
+    });
+    await page.getByTestId('run').click();
+    const card = node(page, 'optimizer');
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 120_000 }).toBe('running');
+    const seen: { t: number; badge: string; plot: boolean }[] = [];
+    while ((await card.getAttribute('data-status')) === 'running' && seen.length < 600) {
+      seen.push({ t: Date.now(), badge: await card.getByTestId('badge').innerText(), plot: (await card.locator('[data-testid="preview"][data-kind="plot"]').count()) > 0 });
+      await page.waitForTimeout(200);
+    }
+    expect(await card.getAttribute('data-status')).toBe('done');
+    const changes = seen.filter((x, i) => i > 0 && x.badge !== seen[i - 1]!.badge).map((x) => x.t);
+    let longest = 0;
+    for (let i = 1; i < changes.length; i++) longest = Math.max(longest, changes[i]! - changes[i - 1]!);
+    console.log(`tracking in the studio: ${changes.length} progress changes on the Optimizer card in ${((seen.at(-1)!.t - seen[0]!.t) / 1000).toFixed(1)} s, longest wait ${(longest / 1000).toFixed(1)} s; loss curve shown while running: ${seen.some((x) => x.plot)}`);
+    // An iteration takes 1–3 s here (more on a loaded machine); before the event loop breathed, the
+    // card sat at 0 % for the whole run.
+    expect(changes.length).toBeGreaterThan(5);
+    expect(longest).toBeLessThan(8000);
+    expect(seen.some((x) => x.plot)).toBe(true);
+    await page.getByTestId('stop').click({ force: true }).catch(() => undefined);
+    expect(errors.filter((e) => !/WorkerStopped|stopped by the user/.test(e))).toEqual([]);
+    await context.close();
+  });
+
   it('moves a MonoNPHM graph off the automatic WebGPU choice to wasm, saying so', async () => {
     const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation&backend=auto' });
     await expect.poll(() => page.getByTestId('backend').innerText(), { timeout: 60_000 }).toMatch(/wasm/);
