@@ -275,8 +275,11 @@ export class Studio {
     if (!this.editor.doc.nodes.some((n) => n.type.startsWith('nphm.'))) return;
     this.autoBackend = false;
     this.backend = null;
+    // A run already going on the old worker dies with it: run again on the new one.
+    if (this.run.running) this.rerunAfter = true;
     client.switchBackend('wasm', 'MonoNPHM nodes do not run on WebGPU yet: this graph runs on wasm');
     this.watchBackend(client);
+    if (!this.run.running && this.autoRunsHere) this.scheduleAutoRun();
   }
 
   /** What the panels showed about the previous graph (hints, share link, run summary) goes. */

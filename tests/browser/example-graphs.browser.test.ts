@@ -94,7 +94,9 @@ describe('example graphs in the studio\'s worker', () => {
     const livePlots = previews('optimizer').filter((p) => p.kind === 'plot').length;
     console.log(`tracking in the worker: ${gap.updates} updates of the Optimizer card, longest gap ${(gap.ms / 1000).toFixed(2)} s, ${livePlots} loss-curve previews`);
     expect(gap.updates).toBeGreaterThan(20);
-    expect(gap.ms).toBeLessThan(5000);
+    // 4.2 s measured (the start: pose fit and the first step's kernels); before the loops breathed
+    // nothing arrived until the node ended.
+    expect(gap.ms).toBeLessThan(8000);
     expect(livePlots).toBeGreaterThan(10);
     // The optimiser's last curve preview holds the whole run; within the first frame's iterations
     // the total must at least halve (the headless test's criterion).
