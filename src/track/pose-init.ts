@@ -16,6 +16,7 @@ import type { AnchorSolution } from '../nphm/anchor-invert.ts';
 import type { Camera } from '../render/camera.ts';
 import { projectToPixels } from './projection.ts';
 import { withCodes, type Codes } from './state-render.ts';
+import { breathe } from '../graph/breathe.ts';
 
 export interface PoseInitOptions {
   iterations?: number;
@@ -71,6 +72,8 @@ async function fitPose(
   const slow = tf.train.adam(lr / 4);
   try {
     for (let it = 0; it < iterations; it++) {
+      // 300 small steps run for a second or more on wasm: let progress, Stop and Ctrl-C through.
+      await breathe();
       const opt = it < iterations / 2 ? fast : slow;
       opt.minimize(() => tf.mean(tf.square(residual())) as tf.Scalar, false, [rot, trans]);
     }
