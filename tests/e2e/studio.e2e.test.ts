@@ -599,6 +599,34 @@ describe('NPHM Studio in chromium', () => {
     await context.close();
   });
 
+  it('replaces an auto-run when an edit arrives during it (the cursor re-renders from where it is)', async () => {
+    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation' });
+    const states = () => page.evaluate(() => {
+      const s = (window as unknown as { __studio: { studio: { states: Record<string, { status: string; cached?: boolean }> } } }).__studio.studio;
+      return { render: s.states.render?.status, blend: s.states.blend?.status };
+    });
+    await expect.poll(async () => (await states()).render, { timeout: 120_000, interval: 100 }).toBe('running');
+    await page.evaluate(() => (window as unknown as { __studio: { studio: { dispatch(c: unknown, l: string): boolean } } }).__studio.studio.dispatch({ kind: 'setParam', node: 'blend', name: 'cursorX', value: 0.8 }, 'move cursor'));
+    // Until the blend has run again for the new cursor, the render of the old one must not finish.
+    const seen: string[] = [];
+    let sawStale = false;
+    for (let i = 0; i < 600; i++) {
+      const st = await states();
+      seen.push(st.render ?? '');
+      if (st.blend !== 'done') sawStale = true;
+      else if (sawStale) break;
+      await page.waitForTimeout(100);
+    }
+    console.log(`auto-run replaced: render went ${[...new Set(seen)].join(' → ')} before the blend re-ran`);
+    expect(sawStale).toBe(true);
+    expect(seen).not.toContain('done');
+    await expect.poll(async () => (await states()).render, { timeout: 120_000 }).toBe('running');
+    await page.getByTestId('autorun').uncheck();
+    await page.getByTestId('stop').click({ force: true }).catch(() => undefined);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('moves a MonoNPHM graph off the automatic WebGPU choice to wasm, saying so', async () => {
     const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation&backend=auto' });
     await expect.poll(() => page.getByTestId('backend').innerText(), { timeout: 60_000 }).toMatch(/wasm/);
