@@ -47,19 +47,14 @@ export async function breathe(signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * How long one chunk of a time-sliced loop aims to take. Shorter costs throughput in the browser's
- * worker (SIMD wasm): its interpolation test took 80.9 s with fixed chunks, 99.1 s at 200 ms,
- * 81.6 s at 400 ms and 89.3 s at 800 ms (runs differ by ±10 %); its tracking test 163.5 s with chunks at their maximum, 188.1 s at 400 ms and
- * 173.1 s at 800 ms (174.5 s before chunks were timed). `NPHM_CHUNK_TARGET_MS` (Node) overrides it.
+ * How long one chunk of a time-sliced loop (ray chunks of renders, grid and vertex chunks of
+ * meshes) aims to take. The studio waits 700 ms for a cooperative stop before it restarts the worker
+ * and loses its cache, so a chunk must end well within that (with 800-ms chunks a Stop during the
+ * interpolation render restarted the worker). Shorter costs throughput in the browser's worker
+ * (SIMD wasm): its interpolation test took 80.9 s with fixed chunks, 99.1 s at 200 ms, 81.6 s at
+ * 400 ms and 89.3 s at 800 ms (runs differ by ±10 %). `NPHM_CHUNK_TARGET_MS` (Node) overrides it.
  */
-export const CHUNK_TARGET_MS = envNumber('NPHM_CHUNK_TARGET_MS') ?? 800;
-
-/**
- * Chunks of work a user watches and may stop (image renders, meshes): the studio waits 700 ms for
- * a cooperative stop before it restarts the worker and loses its cache, so a chunk must end well
- * within that; 400 ms cost the interpolation test nothing measurable (above).
- */
-export const INTERACTIVE_CHUNK_MS = envNumber('NPHM_INTERACTIVE_CHUNK_MS') ?? 400;
+export const CHUNK_TARGET_MS = envNumber('NPHM_CHUNK_TARGET_MS') ?? 400;
 
 function envNumber(name: string): number | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RenderField } from './field.ts';
-import { breathe, INTERACTIVE_CHUNK_MS, timedRanges } from '../graph/breathe.ts';
+import { breathe, timedRanges } from '../graph/breathe.ts';
 import { MarchingCubesStream, marchingCubes, type GridSpec, type TriangleMesh } from './marching-cubes.ts';
 
 export const REFERENCE_BOX = {
@@ -87,7 +87,7 @@ function layerPoints(g: GridSpec, z: number): Float32Array {
 async function evalPoints(sdf: (x: tf.Tensor2D) => tf.Tensor, pts: Float32Array, chunk: number, signal?: AbortSignal): Promise<Float32Array> {
   const n = pts.length / 3;
   const out = new Float32Array(n);
-  for (const [s, e] of timedRanges(n, { first: Math.min(chunk, 2048), max: chunk, targetMs: INTERACTIVE_CHUNK_MS })) {
+  for (const [s, e] of timedRanges(n, { first: Math.min(chunk, 2048), max: chunk })) {
     await breathe(signal);
     const t = tf.tidy(() => sdf(tf.tensor2d(pts.subarray(3 * s, 3 * e), [e - s, 3])).reshape([-1]));
     out.set((await t.data()) as Float32Array, s);
@@ -247,7 +247,7 @@ function normalise3(v: ArrayLike<number>): Float32Array {
 async function perVertex(positions: Float32Array, chunk: number, f: (x: tf.Tensor2D) => tf.Tensor, signal?: AbortSignal): Promise<Float32Array> {
   const n = positions.length / 3;
   const out = new Float32Array(3 * n);
-  for (const [s, e] of timedRanges(n, { first: Math.min(chunk, 1024), max: chunk, targetMs: INTERACTIVE_CHUNK_MS })) {
+  for (const [s, e] of timedRanges(n, { first: Math.min(chunk, 1024), max: chunk })) {
     await breathe(signal);
     const t = tf.tidy(() => f(tf.tensor2d(positions.subarray(3 * s, 3 * e), [e - s, 3])).reshape([-1]));
     out.set((await t.data()) as Float32Array, 3 * s);

@@ -39,7 +39,7 @@ import { neusUpsample, neusAlpha, compositeWeights, midpoints, shShading, UPSAMP
 import { so3Exp, type HeadPose } from './pose.ts';
 import { coarseDepths, sphereBounds, sliceRays, type Jitter, type RayBatch, type RayBounds } from './rays.ts';
 import { rotationPart, worldToCamera, type Camera, type Mat3 } from './camera.ts';
-import { breathe, INTERACTIVE_CHUNK_MS, timedRanges } from '../graph/breathe.ts';
+import { breathe, timedRanges } from '../graph/breathe.ts';
 import { Rng } from '../graph/rng.ts';
 
 export type CosDirection = 'model' | 'world';
@@ -333,7 +333,7 @@ export async function renderChunked(
   const rgb = new Float32Array(3 * n);
   const weightsSum = new Float32Array(n);
   const depth = new Float32Array(n);
-  for (const [s, e] of timedRanges(n, { first: 64, max: options.chunk ?? 1024, targetMs: INTERACTIVE_CHUNK_MS })) {
+  for (const [s, e] of timedRanges(n, { first: 64, max: options.chunk ?? 1024 })) {
     await breathe(options.signal);
     const out = renderRays(field, sliceRays(rays, s, e), params, chunkOptions(whole, all, s, e));
     const [c, w, d] = await Promise.all([out.rgb.data(), out.weightsSum.data(), out.depth.data()]);
