@@ -5,7 +5,7 @@ import { breathe } from './breathe.ts';
 import { disposeValue } from './dispose.ts';
 import type { Problem } from './problems.ts';
 import type { Artifact, AssetReader, EngineEvent, NodeOutputs, NodeState, RunContext, RunnableCatalog, RunSummary } from './runtime-types.ts';
-import { ancestorsOf, topologicalOrder } from './topology.ts';
+import { ancestorsOf, nodeLinks, topologicalOrder } from './topology.ts';
 import { validateGraph } from './validate.ts';
 
 interface CacheEntry {
@@ -155,7 +155,7 @@ export class Engine {
       const k = keys.get(id);
       return k ? this.cache.get(k)?.outputs : undefined;
     };
-    const edges = graph.edges.map((e) => [e.from.node, e.to.node] as const);
+    const edges = nodeLinks(graph.edges);
     const ids = graph.nodes.map((n) => n.id);
     const unknownTargets = (opts.targets ?? []).filter((t) => !keys.has(t));
     if (unknownTargets.length) throw new Error(`unknown node${unknownTargets.length > 1 ? 's' : ''}: ${unknownTargets.join(', ')}`);
@@ -351,7 +351,7 @@ export class Engine {
   /** Merkle keys: a node's key covers its own definition and the keys of everything upstream. */
   private computeKeys(graph: GraphDocument): Map<string, string | undefined> {
     const keys = new Map<string, string | undefined>();
-    const edges = graph.edges.map((e) => [e.from.node, e.to.node] as const);
+    const edges = nodeLinks(graph.edges);
     const order = topologicalOrder(graph.nodes.map((n) => n.id), edges);
     if (!order) return new Map(graph.nodes.map((n) => [n.id, undefined]));
     const byId = new Map(graph.nodes.map((n) => [n.id, n]));

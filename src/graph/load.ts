@@ -176,7 +176,8 @@ function portRef(v: unknown): { node: string; port: string } | undefined {
   return isObject(v) && typeof v.node === 'string' && typeof v.port === 'string' ? { node: v.node, port: v.port } : undefined;
 }
 
-function normaliseMeta(v: unknown, problems: Problem[]): GraphDocument['meta'] {
+/** A file's `meta`, keeping only well-formed entries (problems name what was dropped). */
+export function normaliseMeta(v: unknown, problems: Problem[]): GraphDocument['meta'] {
   if (!isObject(v)) return {};
   const meta: GraphDocument['meta'] = {};
   if (typeof v.title === 'string') meta.title = v.title;

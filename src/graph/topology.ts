@@ -1,5 +1,10 @@
 /** Graph order helpers shared by validation, planning and the editor. */
 
+/** A graph's edges as [from node, to node] pairs, the form every helper here takes. */
+export function nodeLinks(edges: readonly { from: { node: string }; to: { node: string } }[]): (readonly [string, string])[] {
+  return edges.map((e) => [e.from.node, e.to.node] as const);
+}
+
 /** Kahn's algorithm; ties broken by the order of `ids` so plans are deterministic. */
 export function topologicalOrder(ids: readonly string[], edges: readonly (readonly [string, string])[]): string[] | undefined {
   const indeg = new Map(ids.map((id) => [id, 0]));

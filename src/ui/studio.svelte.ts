@@ -8,7 +8,7 @@ import { formatProblem, hasErrors, type Problem } from '../graph/problems.ts';
 import { presetChanges, presetNames } from '../graph/presets.ts';
 import type { Artifact, EngineEvent, NodeState, RunSummary } from '../graph/runtime-types.ts';
 import { serializeGraph } from '../graph/serialize.ts';
-import { descendantsOf } from '../graph/topology.ts';
+import { descendantsOf, nodeLinks } from '../graph/topology.ts';
 import type { Preview } from '../nodes/preview.ts';
 import { ComputeClient, WorkerStopped } from '../workers/client.ts';
 import type { ComputeInfo } from '../workers/compute-service.ts';
@@ -342,8 +342,7 @@ export class Studio {
       if (Object.keys(this.states).some((id) => !ids.has(id))) this.states = Object.fromEntries(Object.entries(this.states).filter(([id]) => ids.has(id)));
       // The engine must not get a new graph in the middle of a run: its running nodes would store
       // results and states under the new graph's cache keys. Edits reach it when the run ends
-      // (opening another graph cancels the run first).
-      if (c.reset && this.run.running) void this.client?.call((api) => api.cancel()).catch(() => undefined);
+      // (loadText and newGraph stop the run before they replace the document).
       const client = this.client;
       this.sync = this.sync
         .then(() => this.runPromise?.catch(() => undefined))
@@ -438,7 +437,7 @@ export class Studio {
   deferredNodes(): Set<string> {
     const doc = this.editor.doc;
     const marked = doc.nodes.filter((n) => doc.ui.nodes[n.id]?.onRequest).map((n) => n.id);
-    return descendantsOf(marked, doc.edges.map((e) => [e.from.node, e.to.node] as const));
+    return descendantsOf(marked, nodeLinks(doc.edges));
   }
 
   isOnRequest(id: string): boolean {
@@ -452,7 +451,7 @@ export class Studio {
   /** Computes an on-request node and what depends on it (except other on-request nodes). */
   requestNode(id: string): Promise<RunSummary | undefined> {
     const doc = this.editor.doc;
-    const below = descendantsOf([id], doc.edges.map((e) => [e.from.node, e.to.node] as const));
+    const below = descendantsOf([id], nodeLinks(doc.edges));
     return this.runGraph([...below].filter((n) => n === id || !this.isOnRequest(n)));
   }
 

@@ -19,6 +19,7 @@ import { defaultParams } from '../../graph/params.ts';
 import { canConnect, isSocketType, type SocketType } from '../../graph/sockets.ts';
 import { portsOf, type NodeTypeDescription } from '../catalog.ts';
 import type { Command } from '../state/commands.ts';
+import { nodeLinks } from '../../graph/topology.ts';
 import { fitTransform, layeredLayout, layoutHeight, NODE_WIDTH, pushApart, type CardRect } from '../state/layout.ts';
 import type { Studio } from '../studio.svelte.ts';
 import CommentCard from './CommentCard.svelte';
@@ -442,7 +443,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   function arrange(): boolean {
     const doc = studio.editor.doc;
     const ids = doc.nodes.map((n) => n.id);
-    const pos = layeredLayout({ ids, edges: doc.edges.map((e) => [e.from.node, e.to.node] as const), size: cardSize, current: (id) => doc.ui.nodes[id] });
+    const pos = layeredLayout({ ids, edges: nodeLinks(doc.edges), size: cardSize, current: (id) => doc.ui.nodes[id] });
     const moves = [...pos].map(([id, p]) => ({ id, ...p })).filter((m) => doc.ui.nodes[m.id]?.x !== m.x || doc.ui.nodes[m.id]?.y !== m.y);
     if (moves.length && studio.dispatch({ kind: 'moveNodes', moves }, 'auto-arrange')) {
       void reconcile().then(zoomToFit);
@@ -549,13 +550,9 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
 
   /** Files laid out for other card sizes (or not at all) would open with cards on top of each other. */
   function overlapping(): boolean {
-    const rects = [...area.nodeViews].filter(([id]) => !id.startsWith(COMMENT_PREFIX)).map(([id, v]) => ({ ...v.position, w: cardSize(id).width, h: cardSize(id).height }));
-    for (let i = 0; i < rects.length; i++)
-      for (let j = i + 1; j < rects.length; j++) {
-        const a = rects[i]!, b = rects[j]!;
-        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) return true;
-      }
-    return false;
+    // Judged at the sizes cards get once previews arrive; pushApart moves a card exactly when it overlaps one.
+    const rects = [...area.nodeViews].filter(([id]) => !id.startsWith(COMMENT_PREFIX)).map(([id, v]) => ({ id, ...v.position, w: cardSize(id).width, h: cardSize(id).height }));
+    return pushApart(rects).length > 0;
   }
   async function afterOpen() {
     await new Promise((r) => requestAnimationFrame(r));

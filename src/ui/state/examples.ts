@@ -3,7 +3,7 @@
  * the run time of each preset (measured, stored in the file's `meta.runSeconds`). Graphs under
  * `graphs/test/` are for tests and links (`?example=test/…`), not for the menu.
  */
-import type { GraphMeta } from '../../graph/document.ts';
+import { normaliseMeta } from '../../graph/load.ts';
 
 export interface ExampleInfo {
   path: string;
@@ -18,7 +18,8 @@ export interface ExampleInfo {
 
 /** Reads the menu entry of a shipped example (our own files: a bad one is a build fault, so it throws). */
 export function exampleInfo(path: string, text: string, thumbnails: Readonly<Record<string, string>> = {}): ExampleInfo {
-  const meta = ((JSON.parse(text) as { meta?: GraphMeta }).meta ?? {}) as GraphMeta;
+  // The same reading of `meta` as opening the file does (a malformed run-time table is dropped).
+  const meta = normaliseMeta((JSON.parse(text) as { meta?: unknown }).meta, []);
   const file = path.split('/').pop()!.replace(/\.graph\.json$/, '');
   return {
     path,

@@ -1,7 +1,7 @@
 /**
  * "Download all": the files the graph's nodes produced, in one zip with the graph that made them
- * (so the folder reproduces its results). Names as the CLI writes them (`nphm graph run --out`);
- * a name two nodes share gets its node id in front instead of one file overwriting the other.
+ * (so the folder reproduces its results). Each file under its own name; a name two nodes share
+ * gets each node's id in front (the CLI, which writes as results come, prefixes only the later one).
  */
 import { zipSync, strToU8 } from 'fflate';
 import type { Artifact } from '../../graph/runtime-types.ts';
