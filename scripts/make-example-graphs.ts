@@ -8,7 +8,7 @@ import { loadGraphValue } from '../src/graph/load.ts';
 import { presetChanges } from '../src/graph/presets.ts';
 import { layeredLayout, layoutHeight, NODE_WIDTH } from '../src/ui/state/layout.ts';
 import { builtinRegistry } from '../src/nodes/registry.ts';
-import type { GraphDocument, ParamValue } from '../src/graph/document.ts';
+import { SCHEMA_VERSION, type GraphDocument, type ParamValue } from '../src/graph/document.ts';
 
 type N = [id: string, type: string, params: Record<string, ParamValue>, x: number, y: number, label?: string];
 type E = [from: string, fromPort: string, to: string, toPort: string];
@@ -33,7 +33,7 @@ function build(
   const { onRequest = [], ...meta } = opts;
   const doc: GraphDocument = {
     format: 'nphm-studio/graph',
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     id,
     meta: { title, description, presets, ...meta },
     nodes: nodes.map(([nid, type, params, , , label]) => ({ id: nid, type, typeVersion: 1, params, ...(label ? { label } : {}) })),

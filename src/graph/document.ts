@@ -3,9 +3,12 @@
  * layout (`ui`) kept apart, so moving a node never changes a cache key or the content hash.
  */
 export const GRAPH_FORMAT = 'nphm-studio/graph';
-export const SCHEMA_VERSION = 2;
+/** 3: the notebook (`ui.cells`); a version-2 reader would drop it on save, so it refuses the file instead. */
+export const SCHEMA_VERSION = 3;
 /** Graph files larger than this are refused before parsing. */
 export const MAX_GRAPH_BYTES = 4 * 1024 * 1024;
+
+import type { NotebookCell } from './notebook.ts';
 
 export type ParamValue = number | boolean | string | number[] | null;
 
@@ -53,6 +56,8 @@ export interface GraphUi {
   nodes: Record<string, NodeLayout>;
   comments: GraphComment[];
   viewport?: { x: number; y: number; zoom: number };
+  /** The notebook's cells, in reading order (absent: none). */
+  cells?: NotebookCell[];
 }
 
 export interface GraphMeta {

@@ -1,6 +1,7 @@
 import { GRAPH_FORMAT, MAX_GRAPH_BYTES, SCHEMA_VERSION, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type GraphUi, type ParamValue } from './document.ts';
 import type { NodeCatalog } from './catalog.ts';
 import { jsonSyntaxMessage } from './json-text.ts';
+import { normaliseCells } from './notebook.ts';
 import { pathKey, type Problem } from './problems.ts';
 import { isObject, upgradeToCurrent } from './upgrade.ts';
 import { validateGraph } from './validate.ts';
@@ -55,6 +56,15 @@ export function loadGraphValue(value: unknown, catalog: NodeCatalog): LoadResult
   const problems: Problem[] = [];
   const graph = normalise(up.doc, problems);
   migrateNodes(graph, catalog, problems);
+  const types = new Map(graph.nodes.map((n) => [n.id, n.type]));
+  const cells = normaliseCells(isObject(up.doc.ui) ? up.doc.ui.cells : undefined, {
+    hasNode: (id) => types.has(id),
+    params: (id) => {
+      const info = catalog.get(types.get(id) ?? '');
+      return info ? Object.keys(info.params) : undefined;
+    },
+  }, problems);
+  if (cells.length) graph.ui.cells = cells;
   problems.push(...validateGraph(graph, catalog));
   return { graph, problems, fromSchema: up.from };
 }

@@ -39,6 +39,12 @@ const UPGRADERS: Record<number, (doc: Json) => Json> = {
       ui: { nodes: layout, comments: [] },
     };
   },
+  /**
+   * Version 3 adds the notebook (`ui.cells`). Nothing of a version-2 file changes; the step exists
+   * so that a version-2 studio refuses a file with cells ("written by a newer NPHM Studio")
+   * instead of opening it and dropping the notebook when it saves.
+   */
+  2: (doc) => ({ ...doc, schemaVersion: 3 }),
 };
 
 export type UpgradeResult = { ok: true; doc: Json; from: number } | { ok: false; message: string; path: string };

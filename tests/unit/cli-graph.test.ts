@@ -37,7 +37,7 @@ describe('nphm graph check', () => {
       'edge-to-missing-port': /edge 'e3' at \$\.edges\[2\]\.to\.port: node 'act' \(tensor\.unary\) has no input 'input'/,
       'incompatible-sockets': /edge 'bad' at \$\.edges\[4\]: incompatible sockets/,
       'invalid-json': /at \$: invalid JSON: .*\(line 2, column 1\)/,
-      'newer-schema': /at \$\.schemaVersion: written by a newer NPHM Studio \(schema 3\)/,
+      'newer-schema': /at \$\.schemaVersion: written by a newer NPHM Studio \(schema 4\)/,
       'param-out-of-range': /node 'a' at \$\.nodes\[0\]\.params\.shape: param 'shape': item 1 \(0\) is below the minimum 1/,
       'param-wrong-type': /node 'act' at \$\.nodes\[3\]\.params\.scale: param 'scale': expected a finite number/,
       'proto-key': /at \$\.nodes\[0\]\.params\.__proto__: the key '__proto__' is not allowed/,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadGraphText } from '../../src/graph/load.ts';
 import { serializeGraph, graphHash } from '../../src/graph/serialize.ts';
-import { MAX_GRAPH_BYTES, type GraphDocument } from '../../src/graph/document.ts';
+import { MAX_GRAPH_BYTES, SCHEMA_VERSION, type GraphDocument } from '../../src/graph/document.ts';
 import { hasErrors, type Problem } from '../../src/graph/problems.ts';
 import { builtinRegistry } from '../../src/nodes/registry.ts';
 
@@ -58,7 +58,7 @@ describe('graph format: round trip', () => {
     expect(r.fromSchema).toBe(1);
     expect(errors(r.problems)).toEqual([]);
     const g = r.graph!;
-    expect(g.schemaVersion).toBe(2);
+    expect(g.schemaVersion).toBe(SCHEMA_VERSION);
     expect(g.meta.title).toBe('A graph saved by the first prototype');
     expect(g.ui.nodes.n1).toEqual({ x: 10, y: 20 });
     const n1 = g.nodes.find((n) => n.id === 'n1')!;

@@ -4,6 +4,7 @@
  * document (not rete) stays the source of truth.
  */
 import type { GraphComment, GraphDocument, GraphEdge, GraphNode, NodeLayout, ParamValue } from '../../graph/document.ts';
+import { cellsWithout, type NotebookCell } from '../../graph/notebook.ts';
 
 export interface NodeWithLayout {
   node: GraphNode;
@@ -23,6 +24,8 @@ export type Command =
   | { kind: 'updateComment'; id: string; patch: Partial<Omit<GraphComment, 'id'>> }
   | { kind: 'setTitle'; title: string | undefined }
   | { kind: 'setOnRequest'; node: string; on: boolean }
+  /** The notebook as a whole (cells are small; one command covers add, edit, move, delete). */
+  | { kind: 'setCells'; cells: NotebookCell[] }
   | { kind: 'batch'; commands: Command[] };
 
 /** Whether a command can change results (and so needs the engine to see the new graph). */
@@ -69,7 +72,12 @@ export function applyCommand(doc: GraphDocument, cmd: Command): Command {
       doc.nodes = doc.nodes.filter((n) => !ids.has(n.id));
       doc.edges = doc.edges.filter((e) => !edges.includes(e));
       for (const id of ids) delete doc.ui.nodes[id];
-      return { kind: 'addNodes', nodes, edges };
+      const restore: Command = { kind: 'addNodes', nodes, edges };
+      // Cells that talk about a removed node lose the link; undo brings both back.
+      const cells = doc.ui.cells;
+      if (!cells?.some((c) => c.nodes?.some((n) => ids.has(n)) || (c.preview && ids.has(c.preview)) || c.controls?.some((k) => ids.has(k.node)))) return restore;
+      doc.ui.cells = cellsWithout(cells, ids);
+      return { kind: 'batch', commands: [{ kind: 'setCells', cells: clone(cells) }, restore] };
     }
     case 'addEdges':
       for (const e of cmd.edges) addEdge(doc, e);
@@ -144,6 +152,12 @@ export function applyCommand(doc: GraphDocument, cmd: Command): Command {
       if (cmd.title === undefined) delete doc.meta.title;
       else doc.meta.title = cmd.title;
       return { kind: 'setTitle', title: old };
+    }
+    case 'setCells': {
+      const old = doc.ui.cells ?? [];
+      if (cmd.cells.length) doc.ui.cells = clone(cmd.cells);
+      else delete doc.ui.cells;
+      return { kind: 'setCells', cells: old };
     }
     case 'batch': {
       const inverses: Command[] = [];

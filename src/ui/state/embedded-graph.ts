@@ -28,6 +28,8 @@ export function graphFromProvenance(provenance: unknown): string | undefined {
   if (!p || typeof p !== 'object') return undefined;
   const graph = (p as { graph?: unknown }).graph;
   if (!graph || typeof graph !== 'object') return undefined;
+  // Exports carry the graph without its version: read it as version 2 (the first that exported);
+  // the upgrade from 2 changes nothing, so a newer export's notebook comes through.
   return JSON.stringify({ format: 'nphm-studio/graph', schemaVersion: 2, ...(graph as object) });
 }
 
