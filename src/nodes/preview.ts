@@ -10,9 +10,26 @@ export type Preview =
    */
   | { kind: 'frames'; width: number; height: number; count: number; rgba: Uint8ClampedArray; labels: number[]; fps: number; shown: number; caption?: string }
   | { kind: 'mesh'; positions: Float32Array; indices: Uint32Array; colors?: Float32Array; caption?: string }
+  /**
+   * Point sets in 3-D (orbitable like a mesh), each with a name and colour (0–1 RGB); `links` are
+   * line segments, 6 numbers each (e.g. a canonical anchor to its posed position).
+   */
+  | { kind: 'points'; sets: { name: string; positions: Float32Array; color: [number, number, number] }[]; links?: Float32Array; caption?: string }
   /** Line plot; `x`/`y` name the axes (with units), `log` forces the value axis (else chosen from the data). */
-  | { kind: 'plot'; series: { name: string; values: number[] }[]; x?: string; y?: string; log?: boolean; caption?: string }
-  | { kind: 'vector'; values: Float32Array; caption?: string }
+  | {
+      kind: 'plot';
+      series: { name: string; values: number[] }[];
+      x?: string;
+      y?: string;
+      log?: boolean;
+      caption?: string;
+      /** Series on a second value axis at the right (e.g. learning rates beside the losses). */
+      right?: { y: string; series: { name: string; values: number[] }[]; log?: boolean };
+      /** Vertical marks at x positions (frame and stage boundaries). */
+      marks?: { at: number; label: string }[];
+    }
+  /** Bars; `bands` (same length) draw each element's expected range behind it (e.g. μ ± σ). */
+  | { kind: 'vector'; values: Float32Array; bands?: { lo: Float32Array; hi: Float32Array }; caption?: string }
   | { kind: 'text'; text: string }
   | { kind: 'tensor'; shape: number[]; dtype: string; min: number; max: number; mean: number; image?: { width: number; height: number; rgba: Uint8ClampedArray } };
 

@@ -3,7 +3,8 @@
  * reactive view of what the worker reports (node states, previews, run progress). Components read
  * the `$state` fields; every change to the document goes through `dispatch`.
  */
-import { emptyGraph, type GraphDocument } from '../graph/document.ts';
+import { emptyGraph, type GraphDocument, type ParamValue } from '../graph/document.ts';
+import { isCellControl, type NotebookCell } from '../graph/notebook.ts';
 import { formatProblem, hasErrors, type Problem } from '../graph/problems.ts';
 import { presetChanges, presetNames } from '../graph/presets.ts';
 import type { Artifact, EngineEvent, NodeState, RunSummary } from '../graph/runtime-types.ts';
@@ -97,6 +98,15 @@ export class Studio {
   shareUrl = $state<string | null>(null);
   autoRun = $state(true);
   readOnly = $state(false);
+  /** The notebook panel is shown (opens by itself for a graph with cells). */
+  notebookOpen = $state(false);
+  /**
+   * Presentation: the notebook read by a class. Graph and cells are locked; only the params the
+   * cells expose as controls change (undoable). A shared link with cells, and `?present`, open in it.
+   */
+  presenting = $state(false);
+  /** The current cell (index into the notebook). */
+  cellIndex = $state(0);
   fileName = $state('untitled.graph.json');
   savedAt = $state<number | null>(null);
   /** Bumped (at most once a frame) when the canvas moved: the minimap redraws. */
@@ -106,6 +116,8 @@ export class Studio {
   /** Set by the rete view: actions that need the canvas (fit, arrange, palette). */
   view = $state.raw<ViewActions | undefined>(undefined);
 
+  /** A reader used a cell control in a read-only graph: auto-run re-runs what it changed. */
+  private exploring = false;
   private hintId = 0;
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
   private autoRunTimer: ReturnType<typeof setTimeout> | undefined;
@@ -126,6 +138,7 @@ export class Studio {
 
   constructor() {
     this.editor.subscribe((c) => this.onChange(c));
+    this.editor.allowReadOnly = (cmd) => this.isCellExploration(cmd);
     try {
       this.autoRun = localStorage.getItem('nphm.autoRun') !== 'false';
     } catch {
@@ -218,7 +231,7 @@ export class Studio {
     this.resetRuntime(result.graph.id);
     this.resetPanels();
     this.editor.load(result.graph, `open ${source}`);
-    this.editor.readOnly = this.readOnly;
+    this.openNotebook(!!opts.readOnly);
     this.fallBackForModel();
     if (interrupted) this.hint(`Stopped the running graph to open ${source}`);
     if (!opts.keepQuiet && !opts.readOnly) {
@@ -239,11 +252,13 @@ export class Studio {
     this.resetRuntime(doc.id);
     this.resetPanels();
     this.editor.load(doc, 'new graph');
+    this.openNotebook(false);
   }
 
   /** Leaves the read-only view of a shared graph: the graph becomes an ordinary, editable one. */
   editCopy(): void {
     this.readOnly = false;
+    this.presenting = false;
     this.editor.readOnly = false;
     history.replaceState(null, '', location.pathname + location.search);
     this.scheduleAutosave();
@@ -313,10 +328,11 @@ export class Studio {
 
   dispatch(cmd: Command | undefined, label: string, opts?: DispatchOptions): boolean {
     if (!cmd) return false;
-    if (this.readOnly) {
-      this.hint('This shared graph is read-only: choose “Edit a copy” to change it', 'warn');
+    if (this.locked && !this.isCellExploration(cmd)) {
+      this.hint(this.readOnly ? 'This shared graph is read-only: choose “Edit a copy” to change it' : 'Presenting: leave the presentation to edit', 'warn');
       return false;
     }
+    if (this.locked) this.exploring = true;
     try {
       this.editor.dispatch(cmd, label, opts);
       return true;
@@ -327,10 +343,67 @@ export class Studio {
   }
 
   undo(): void {
-    if (!this.readOnly) this.editor.undo();
+    this.editor.undo();
   }
   redo(): void {
-    if (!this.readOnly) this.editor.redo();
+    this.editor.redo();
+  }
+
+  /** Editing is off: a shared graph, or a presentation. */
+  get locked(): boolean {
+    return this.readOnly || this.presenting;
+  }
+
+  // ---- the notebook ----
+
+  cells(): readonly NotebookCell[] {
+    return this.editor.doc.ui.cells ?? [];
+  }
+
+  /** A param edit that only changes what a cell exposes as a control (allowed while locked). */
+  private isCellExploration(cmd: Command): boolean {
+    if (cmd.kind === 'setParam') return isCellControl(this.editor.doc.ui.cells, cmd.node, cmd.name);
+    return cmd.kind === 'batch' && cmd.commands.length > 0 && cmd.commands.every((c) => this.isCellExploration(c));
+  }
+
+  private openNotebook(shared: boolean): void {
+    const has = this.cells().length > 0;
+    this.notebookOpen = has;
+    this.cellIndex = 0;
+    this.exploring = false;
+    this.presenting = has && (shared || new URLSearchParams(location.search).has('present'));
+    this.editor.readOnly = this.locked;
+  }
+
+  setNotebookOpen(on: boolean): void {
+    this.notebookOpen = on;
+    if (!on && this.presenting) this.present(false);
+  }
+
+  present(on: boolean): void {
+    this.presenting = on && this.cells().length > 0;
+    if (this.presenting) this.notebookOpen = true;
+    this.editor.readOnly = this.locked;
+    if (this.presenting) this.goToCell(this.cellIndex);
+  }
+
+  /** Makes cell `i` current: its nodes are framed and selected on the canvas. */
+  goToCell(i: number): void {
+    const cells = this.cells();
+    if (!cells.length) return;
+    this.cellIndex = Math.max(0, Math.min(cells.length - 1, i));
+    const nodes = (cells[this.cellIndex]!.nodes ?? []).filter((id) => this.editor.doc.nodes.some((n) => n.id === id));
+    if (nodes.length) this.view?.frame(nodes);
+  }
+
+  /** One param edit, as the inspector and the notebook's cell controls make it (a drag merges). */
+  setParam(node: string, name: string, value: ParamValue, merge: boolean): boolean {
+    return this.dispatch(this.editor.setParamCommand(node, name, value), `set ${node}.${name}`, merge ? { mergeKey: `${node}.${name}` } : {});
+  }
+
+  /** Replaces the notebook as one undoable edit (add, edit, move, delete a cell). */
+  setCells(cells: NotebookCell[], label: string): boolean {
+    return this.dispatch({ kind: 'setCells', cells }, label);
   }
 
   private onChange(c: Change): void {
@@ -378,7 +451,7 @@ export class Studio {
 
   /** Auto-run applies to this graph: on, editable, and not a graph that asks not to (meta.autoRun). */
   get autoRunsHere(): boolean {
-    return this.autoRun && !this.readOnly && this.editor.doc.meta.autoRun !== false;
+    return this.autoRun && (!this.locked || this.exploring) && this.editor.doc.meta.autoRun !== false;
   }
 
   /** The open graph's presets, and the one whose values its nodes hold now (if any). */
@@ -685,6 +758,8 @@ export interface ViewActions {
   arrange(): void;
   openPalette(at?: { x: number; y: number }): void;
   select(ids: string[]): void;
+  /** Zooms to these nodes (at a readable zoom) and selects them. */
+  frame(ids: string[]): void;
   addComment(): void;
   /** Acts on `ids` when given, else on the selection. */
   deleteSelection(ids?: string[]): void;

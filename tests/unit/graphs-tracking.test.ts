@@ -31,7 +31,7 @@ describe('graphs/tracking.graph.json (quick)', () => {
     const video = engine.outputs('video')!.video as VideoValue;
     const seq = engine.outputs('optimizer')!.sequence as CodeSequenceValue;
     expect(seq.frames).toHaveLength(video.frames.length);
-    const curves = engine.outputs('optimizer')!.curves as Record<string, number[]>;
+    const curves = (engine.outputs('optimizer')!.curves as { losses: Record<string, number[]> }).losses;
     const total = curves.total!;
     // Within the first frame (the quick preset's 60 iterations; later frames and stage 2 add
     // terms, so their totals do not compare with it).

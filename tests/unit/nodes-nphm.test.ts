@@ -180,6 +180,13 @@ describe('MonoNPHM nodes', () => {
     const seq = e.outputs('opt')!.sequence as CodeSequenceValue;
     expect(seq.frames).toHaveLength(2);
     expect(events.some((x) => x.type === 'state' && x.nodeId === 'opt' && x.state.status === 'running' && (x.state.message ?? '').startsWith('stage 2'))).toBe(true);
+    // The loss curves come with the learning rates of every iteration and where each frame and stage starts.
+    const plot = events.filter((x) => x.type === 'preview' && x.nodeId === 'opt').at(-1)!.payload as Extract<Preview, { kind: 'plot' }>;
+    const total = plot.series.find((x) => x.name === 'total')!.values;
+    expect(total).toHaveLength(3 + 2 + 2);
+    expect(plot.right!.series.map((x) => x.name)).toEqual(['lr geo', 'lr expr', 'lr rot']);
+    for (const lr of plot.right!.series) expect(lr.values.length === total.length && lr.values.every((v) => v > 0)).toBe(true);
+    expect(plot.marks).toEqual([{ at: 0, label: 'frame 0' }, { at: 3, label: 'frame 1' }, { at: 5, label: 'stage 2' }]);
     const saved = e.artifacts('save')[0]!;
     expect(saved.name).toBe('track.codes.json');
     const xfer = e.outputs('xfer')!.sequence as CodeSequenceValue;

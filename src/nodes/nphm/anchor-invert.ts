@@ -4,6 +4,7 @@ import { projectPoints } from '../../render/camera.ts';
 import { modelToWorldNumbers } from './pose-math.ts';
 import { withCodes } from '../../track/state-render.ts';
 import { drawPoints } from './images.ts';
+import type { Preview } from '../preview.ts';
 import type { CameraValue, LatentValue, ModelValue, PointsValue, PoseValue, VideoValue } from './values.ts';
 
 export const anchorInvertNode = defineNode({
@@ -26,8 +27,13 @@ export const anchorInvertNode = defineNode({
   },
   run: async (inputs, p) => {
     const m = inputs.model as ModelValue;
-    const sol = await withCodes(m.model, inputs.codes as LatentValue, (cond) => m.model.solveAnchors(cond, p.yShifts ? { yShifts: ORIGINAL_TRACKER_Y_SHIFTS } : {}));
-    return { anchors: { points: sol.points, valid: sol.valid } satisfies PointsValue };
+    const { sol, canonical } = await withCodes(m.model, inputs.codes as LatentValue, async (cond) => ({
+      sol: await m.model.solveAnchors(cond, p.yShifts ? { yShifts: ORIGINAL_TRACKER_Y_SHIFTS } : {}),
+      canonical: (await cond.anchors.data()) as Float32Array,
+    }));
+    // `canonical` rides along for the preview (not a socket): where each anchor sits before the
+    // expression moves it.
+    return { anchors: { points: sol.points, valid: sol.valid } satisfies PointsValue, canonical: Float32Array.from(canonical) };
   },
   preview: (o, p, inputs) => {
     const a = o.anchors as PointsValue;
@@ -38,17 +44,26 @@ export const anchorInvertNode = defineNode({
       const img = anchorsOverFrame(a, camera, video, p.frame as number, inputs.pose as PoseValue | undefined);
       return { kind: 'image', width: img.width, height: img.height, rgba: img.rgba, caption: `${ok}/${n} converged` };
     }
-    // Front view (x right, y up) when no camera is wired: a schematic of the anchor layout.
-    const W = 64, H = 72;
-    const uv = new Float32Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      uv[2 * i] = W / 2 + a.points[3 * i]! * 90;
-      uv[2 * i + 1] = H / 2 - (a.points[3 * i + 1]! + 0.05) * 90;
-    }
-    const img = drawPoints({ width: W, height: H, rgba: new Uint8ClampedArray(W * H * 4).fill(20) }, uv, [255, 200, 0]);
-    return { kind: 'image', width: W, height: H, rgba: img.rgba, caption: `${ok}/${n} converged` };
+    // Without a frame to draw on: the anchors in 3-D, canonical and posed, each pair joined.
+    return anchorPointsPreview(o.canonical as Float32Array | undefined, a, `${ok}/${n} converged · drag to orbit`);
   },
 });
+
+/** Canonical (grey-blue) and posed (amber) anchors with a segment from each to its posed place. */
+export function anchorPointsPreview(canonical: Float32Array | undefined, posed: PointsValue, caption: string): Preview {
+  const sets: Extract<Preview, { kind: 'points' }>['sets'] = [];
+  if (canonical) sets.push({ name: 'canonical a_c', positions: canonical, color: [0.45, 0.62, 0.9] });
+  sets.push({ name: 'posed (x + Δ(x) = a_c)', positions: posed.points, color: [1, 0.78, 0.2] });
+  let links: Float32Array | undefined;
+  if (canonical && canonical.length === posed.points.length) {
+    links = new Float32Array(2 * canonical.length);
+    for (let i = 0; i < canonical.length / 3; i++) {
+      links.set(canonical.subarray(3 * i, 3 * i + 3), 6 * i);
+      links.set(posed.points.subarray(3 * i, 3 * i + 3), 6 * i + 3);
+    }
+  }
+  return { kind: 'points', sets, ...(links ? { links } : {}), caption };
+}
 
 /** Projects posed anchors into a frame (preview helper for graphs that wire a camera). */
 export function projectAnchors(a: PointsValue, camera: CameraValue, pose?: PoseValue): Float32Array {

@@ -74,6 +74,62 @@ export async function sdfSliceImage(f: FieldValue, plane: SlicePlane, offset: nu
   return { width, height, rgba: new Uint8ClampedArray(rgba) };
 }
 
+/**
+ * For each canonical point: the anchor whose local MLP has the largest blend weight (-1: the global
+ * MLP), that weight, and the SDF there.
+ */
+export async function dominantBlend(f: FieldValue, points: Float32Array): Promise<{ anchor: Int32Array; weight: Float32Array; sdf: Float32Array; anchors: number }> {
+  const model = f.model.model;
+  return withCodes(model, f.codes, async (cond) => {
+    const n = points.length / 3;
+    const xc = tf.tidy(() => tf.concat([tf.tensor2d(points, [n, 3]), tf.zeros([n, model.sizes.dPos - 3])], 1) as tf.Tensor2D);
+    const plan = planSync(model.config, xc, cond.anchors);
+    try {
+      const out = canonicalField(model.params, cond, xc, plan, { rgb: false, edges: true });
+      const [w, sdf] = await Promise.all([out.edges!.weight.data(), out.sdf.data()]);
+      tf.dispose([out.sdf, out.edges!.sdf, out.edges!.weight]);
+      const K = plan.k, cols = K + 1;
+      const anchor = new Int32Array(n), weight = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let j = 1; j < cols; j++) if (w[i * cols + j]! > w[i * cols + best]!) best = j;
+        anchor[i] = best < K ? plan.knn[i * K + best]! : -1;
+        weight[i] = w[i * cols + best]!;
+      }
+      return { anchor, weight, sdf: Float32Array.from(sdf), anchors: cond.anchors.shape[0] };
+    } finally {
+      disposePlan(plan);
+      xc.dispose();
+    }
+  });
+}
+
+/**
+ * Which local MLPs a point blends, on a slice of canonical space (where the ensemble lives): each
+ * pixel in the colour of the anchor with the largest blend weight (grey: the global MLP), brighter
+ * the more that one weight dominates; outside the surface dimmed, the zero level in white.
+ */
+export async function blendSliceImage(f: FieldValue, plane: SlicePlane, offset: number, res: number): Promise<ImageValue> {
+  const { points, width, height } = slicePoints(plane, offset, res);
+  const { anchor, weight, sdf } = await dominantBlend(f, points);
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  const band = 0.6 * (1.35 / res);
+  for (let i = 0; i < anchor.length; i++) {
+    const [r, g, b] = anchor[i]! < 0 ? [150, 150, 150] : anchorColour(anchor[i]!);
+    const k = (0.35 + 0.65 * weight[i]!) * (sdf[i]! > 0 ? 0.45 : 1);
+    rgba.set(Math.abs(sdf[i]!) < band ? [255, 255, 255, 255] : [r * k, g * k, b * k, 255], 4 * i);
+  }
+  return { width, height, rgba };
+}
+
+/** A distinct colour per anchor (golden-angle hues, alternating lightness for neighbours). */
+export function anchorColour(i: number): [number, number, number] {
+  const h = ((i * 137.508) % 360) / 60, l = i % 2 ? 0.55 : 0.7, c = 0.8 * (1 - Math.abs(2 * l - 1));
+  const x = c * (1 - Math.abs((h % 2) - 1)), m = l - c / 2;
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  return [255 * (r + m), 255 * (g + m), 255 * (b + m)];
+}
+
 /** Lambert shading of the surface seen in a depth map (normals from depth differences). */
 export function shadeDepth(depth: Float32Array, alpha: Float32Array, width: number, height: number): ImageValue {
   const rgba = new Uint8ClampedArray(width * height * 4);

@@ -59,9 +59,16 @@ export const latentCodeNode = defineNode({
       } satisfies LatentValue,
     };
   },
-  preview: (o) => {
+  preview: (o, _p, inputs) => {
     const c = o.codes as LatentValue;
     const glob = Math.min(64, c.zGeo.length);
-    return { kind: 'vector', values: Float32Array.from([...c.zGeo.subarray(0, glob), ...c.zExp]), caption: `z_geo[0:${glob}] | z_exp (${c.zExp.length})` };
+    const values = Float32Array.from([...c.zGeo.subarray(0, glob), ...c.zExp]);
+    const stats = (inputs.model as ModelValue | undefined)?.stats;
+    if (!stats || stats.geo.mean.length < glob || stats.exp.mean.length !== c.zExp.length) return { kind: 'vector', values, caption: `z_geo[0:${glob}] | z_exp (${c.zExp.length})` };
+    // Each element against the spread of the model's training codes: μ ± σ.
+    const mean = [...stats.geo.mean.subarray(0, glob), ...stats.exp.mean], std = [...stats.geo.std.subarray(0, glob), ...stats.exp.std];
+    const lo = Float32Array.from(mean, (m, i) => m - std[i]!), hi = Float32Array.from(mean, (m, i) => m + std[i]!);
+    const outside = values.reduce((k, v, i) => k + (v < lo[i]! || v > hi[i]! ? 1 : 0), 0);
+    return { kind: 'vector', values, bands: { lo, hi }, caption: `z_geo[0:${glob}] | z_exp (${c.zExp.length}) · ${outside} outside μ ± σ` };
   },
 });

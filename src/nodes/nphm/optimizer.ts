@@ -1,3 +1,4 @@
+import type { Preview } from '../preview.ts';
 import { defineNode } from '../contract.ts';
 import { TRACKING_SCHEDULES } from '../../track/schedules.ts';
 import { resolveTrackingPlan, type PlanOverrides } from '../../track/plan.ts';
@@ -9,6 +10,27 @@ import type { CodeSequenceValue, LossValue, ModelValue, VideoValue } from './val
 import { residualFromHeadPose } from './sample-sequence.ts';
 
 const CURVE_TERMS = ['total', 'rgb', 'mask', 'landmark', 'regExpr'] as const;
+/** Learning-rate groups drawn beside the losses (the codes and the expression). */
+const LR_GROUPS = ['geo', 'expr', 'rot'] as const;
+
+interface Curves {
+  losses: Record<string, number[]>;
+  lr: Record<string, number[]>;
+  /** Where a frame or a stage starts (iteration index, label). */
+  marks: { at: number; label: string }[];
+}
+
+function curvesPlot(c: Curves, caption: string): Preview {
+  return {
+    kind: 'plot',
+    series: Object.entries(c.losses).map(([name, values]) => ({ name, values: values.slice() })),
+    x: 'iterations',
+    y: 'loss',
+    right: { y: 'learning rate', series: Object.entries(c.lr).map(([name, values]) => ({ name: `lr ${name}`, values: values.slice() })), log: true },
+    marks: c.marks.slice(),
+    caption,
+  };
+}
 
 /** The tracker's residual pose (world → model) of every frame, from a synthetic video's truth. */
 function truePoses(video: VideoValue): RigidPose[] {
@@ -72,15 +94,20 @@ export const optimizerNode = defineNode({
     };
     const plan = resolveTrackingPlan(TRACKING_SCHEDULES[p.schedule as string]!, landmarkMotion(frames), overrides);
     for (const msg of plan.ignored) ctx.log(`ignored: ${msg}`);
-    const curves: Record<string, number[]> = Object.fromEntries(CURVE_TERMS.map((k) => [k, []]));
+    const curves: Curves = { losses: Object.fromEntries(CURVE_TERMS.map((k) => [k, []])), lr: Object.fromEntries(LR_GROUPS.map((k) => [k, []])), marks: [] };
+    let at = '';
     const s1Total = plan.stage1.reduce((a, f) => a + f.iterations, 0);
     const allIterations = s1Total + (plan.stage2?.iterations ?? 0);
     let done = 0;
     const onProgress = (pr: TrackProgress) => {
+      const here = pr.stage === 2 ? 'stage 2' : `frame ${pr.frame}`;
+      if (here !== at) curves.marks.push({ at: done, label: here });
+      at = here;
       done++;
-      for (const k of CURVE_TERMS) curves[k]!.push(pr.losses[k] ?? NaN);
+      for (const k of CURVE_TERMS) curves.losses[k]!.push(pr.losses[k] ?? NaN);
+      for (const k of LR_GROUPS) curves.lr[k]!.push(pr.settings.lr[k]);
       ctx.progress(done / allIterations, `stage ${pr.stage} · frame ${pr.frame} · it ${pr.iteration}/${pr.iterations} · loss ${pr.losses.total!.toFixed(3)}`);
-      ctx.preview({ kind: 'plot', series: CURVE_TERMS.map((k) => ({ name: k, values: curves[k]!.slice() })), x: 'iterations', y: 'loss', caption: `stage ${pr.stage}, frame ${pr.frame}` });
+      ctx.preview(curvesPlot(curves, `stage ${pr.stage}, frame ${pr.frame}`));
     };
     try {
       const state = await track(m.model, frames, {
@@ -100,8 +127,7 @@ export const optimizerNode = defineNode({
     }
   },
   preview: (o) => {
-    const curves = o.curves as Record<string, number[]>;
     const seq = o.sequence as CodeSequenceValue;
-    return { kind: 'plot', series: Object.entries(curves).map(([name, values]) => ({ name, values })), x: 'iterations', y: 'loss', caption: `${seq.frames.length} frames tracked` };
+    return curvesPlot(o.curves as Curves, `${seq.frames.length} frames tracked`);
   },
 });

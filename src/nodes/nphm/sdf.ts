@@ -1,6 +1,6 @@
 import { defineNode } from '../contract.ts';
 import { PREVIEW_SH, renderCodes } from '../../track/state-render.ts';
-import { besideEachOther, sdfSliceImage, shadeDepth, type SlicePlane } from './fields.ts';
+import { besideEachOther, blendSliceImage, sdfSliceImage, shadeDepth, type SlicePlane } from './fields.ts';
 import { orbitCamera, PREVIEW_ORBIT } from './orbit.ts';
 import type { FieldValue, LatentValue, ModelValue } from './values.ts';
 
@@ -19,6 +19,7 @@ export const sdfNode = defineNode({
     space: { type: 'enum', default: 'posed', options: ['posed', 'canonical'], description: 'posed: with the expression; canonical: the neutral template space' },
     slice: { type: 'enum', default: 'sagittal', options: ['sagittal', 'coronal', 'axial'], description: 'preview slice plane' },
     sliceOffset: { type: 'number', default: 0, min: -0.6, max: 0.6, step: 0.01, description: 'preview slice position (model units)' },
+    sliceShows: { type: 'enum', default: 'distance', options: ['distance', 'blend'], description: 'preview slice: the signed distance, or which anchor\'s local MLP dominates the blend at each point (canonical space)' },
   },
   run: (inputs, p) => ({
     field: { kind: 'sdf', model: inputs.model as ModelValue, codes: inputs.codes as LatentValue, canonical: p.space === 'canonical' } satisfies FieldValue,
@@ -27,10 +28,11 @@ export const sdfNode = defineNode({
   previewLast: true,
   preview: async (o, p) => {
     const f = o.field as FieldValue;
-    const slice = await sdfSliceImage(f, p.slice as SlicePlane, p.sliceOffset as number, 48);
+    const blend = p.sliceShows === 'blend';
+    const slice = blend ? await blendSliceImage(f, p.slice as SlicePlane, p.sliceOffset as number, 48) : await sdfSliceImage(f, p.slice as SlicePlane, p.sliceOffset as number, 48);
     const cam = orbitCamera({ ...PREVIEW_ORBIT, width: slice.height, height: slice.height });
     const r = await renderCodes(f.model.model, f.codes, cam, undefined, { sh: PREVIEW_SH }, { nCoarse: 16, nImportance: 16 });
     const img = besideEachOther(slice, shadeDepth(r.depth, r.weightsSum, cam.width, cam.height));
-    return { kind: 'image', width: img.width, height: img.height, rgba: img.rgba, caption: `${p.slice} slice · shaded geometry` };
+    return { kind: 'image', width: img.width, height: img.height, rgba: img.rgba, caption: blend ? `${p.slice} slice at ${p.sliceOffset}: dominant local MLP (colour per anchor, grey: global) · shaded geometry` : `${p.slice} slice at ${p.sliceOffset}: signed distance (blue inside, red outside) · shaded geometry` };
   },
 });

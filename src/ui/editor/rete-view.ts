@@ -190,7 +190,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   });
 
   connection.addPipe((ctx) => {
-    if (ctx.type === 'connectiondrop' && !ctx.data.created && !ctx.data.socket && !detached && Date.now() - refusedAt > 300 && !studio.readOnly) {
+    if (ctx.type === 'connectiondrop' && !ctx.data.created && !ctx.data.socket && !detached && Date.now() - refusedAt > 300 && !studio.locked) {
       const initial = ctx.data.initial;
       const type = portType(initial.nodeId, initial.side, initial.key) as SocketType;
       const at = { ...area.area.pointer };
@@ -230,7 +230,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     if (ctx.type === 'rendered' && ctx.data.type === 'node') grown.observe(ctx.data.element);
     if (ctx.type === 'translated' || ctx.type === 'zoomed' || ctx.type === 'nodetranslated' || ctx.type === 'rendered' || ctx.type === 'noderemoved' || ctx.type === 'resized') tick();
     if (ctx.type === 'nodetranslate') {
-      if (studio.readOnly && !allowMove.has(ctx.data.id)) return undefined;
+      if (studio.locked && !allowMove.has(ctx.data.id)) return undefined;
     } else if (ctx.type === 'nodetranslated') {
       allowMove.delete(ctx.data.id);
     } else if (ctx.type === 'nodedragged') {
@@ -238,7 +238,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     } else if (ctx.type === 'contextmenu') {
       ctx.data.event.preventDefault();
       ctx.data.event.stopPropagation();
-      if (ctx.data.context === 'root' && !studio.readOnly) {
+      if (ctx.data.context === 'root' && !studio.locked) {
         const at = { ...area.area.pointer };
         const rect = container.getBoundingClientRect();
         openPalette({ screen: { x: ctx.data.event.clientX - rect.left, y: ctx.data.event.clientY - rect.top }, title: 'Add a node', pick: (d) => addNodeAt(d, at) });
@@ -413,7 +413,17 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
 
   /** Fits the graph, but not below a readable zoom (then the graph's start shows; pan for the rest). */
   async function zoomToFit() {
-    const rects = cardRects();
+    await fitRects(cardRects());
+  }
+
+  /** A notebook cell's nodes: fitted (never above 1:1) and selected. */
+  async function frame(ids: string[]) {
+    const wanted = new Set(ids);
+    await fitRects(cardRects().filter((r) => wanted.has(r.id)));
+    await select(ids);
+  }
+
+  async function fitRects(rects: CardRect[]) {
     if (!rects.length) return;
     const bounds = {
       left: Math.min(...rects.map((r) => r.x)),
@@ -428,7 +438,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
 
   /** Pushes cards covered by a grown card down (one undoable step however many previews grow). */
   function makeRoom() {
-    if (studio.readOnly || area.nodeViews.size > 400) return;
+    if (studio.locked || area.nodeViews.size > 400) return;
     const moves = pushApart(cardRects().filter((r) => !r.id.startsWith(COMMENT_PREFIX))).map((m) => ({ ...m, id: toDocId(m.id) }));
     if (moves.length) studio.dispatch({ kind: 'moveNodes', moves }, 'make room for previews', { mergeKey: 'make-room', mergeWindowMs: 60_000 });
   }
@@ -487,6 +497,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   studio.view = {
     minimap,
     zoomToFit,
+    frame: (ids) => void frame(ids),
     arrange: () => void arrange(),
     openPalette: paletteAtPointerOrCenter,
     select: (ids) => void select(ids),
@@ -556,7 +567,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
   }
   async function afterOpen() {
     await new Promise((r) => requestAnimationFrame(r));
-    if (!studio.readOnly && overlapping() && arrange()) studio.hint('Cards would overlap in this layout: arranged them (Ctrl+Z restores the file’s layout)');
+    if (!studio.locked && overlapping() && arrange()) studio.hint('Cards would overlap in this layout: arranged them (Ctrl+Z restores the file’s layout)');
     else zoomToFit();
   }
 

@@ -7,13 +7,15 @@ import type * as THREE from 'three';
 import type { Preview } from '../../nodes/preview.ts';
 
 type MeshPreview = Extract<Preview, { kind: 'mesh' }>;
+type PointsPreview = Extract<Preview, { kind: 'points' }>;
+type Drawn = MeshPreview | PointsPreview;
 
 interface Shared {
   three: typeof THREE;
   renderer: THREE.WebGLRenderer;
   scene: THREE.Scene;
   camera: THREE.PerspectiveCamera;
-  meshes: WeakMap<MeshPreview, { mesh: THREE.Mesh; radius: number; center: THREE.Vector3 }>;
+  meshes: WeakMap<Drawn, { mesh: THREE.Object3D; radius: number; center: THREE.Vector3 }>;
 }
 
 let shared: Promise<Shared> | undefined;
@@ -38,8 +40,28 @@ export interface Orbit {
   zoom: number;
 }
 
+/** A points preview as three.js points (one object per set) and line segments. */
+function pointsObject(three: typeof THREE, preview: PointsPreview): { mesh: THREE.Object3D; radius: number; center: THREE.Vector3 } {
+  const group = new three.Group();
+  const box = new three.Box3();
+  for (const set of preview.sets) {
+    const g = new three.BufferGeometry();
+    g.setAttribute('position', new three.BufferAttribute(set.positions, 3));
+    g.computeBoundingBox();
+    if (g.boundingBox) box.union(g.boundingBox);
+    group.add(new three.Points(g, new three.PointsMaterial({ color: new three.Color(...set.color), size: 7, sizeAttenuation: false })));
+  }
+  if (preview.links?.length) {
+    const g = new three.BufferGeometry();
+    g.setAttribute('position', new three.BufferAttribute(preview.links, 3));
+    group.add(new three.LineSegments(g, new three.LineBasicMaterial({ color: 0x8b94a3, transparent: true, opacity: 0.7 })));
+  }
+  const sphere = box.isEmpty() ? new three.Sphere(new three.Vector3(), 1) : box.getBoundingSphere(new three.Sphere());
+  return { mesh: group, radius: sphere.radius || 1, center: sphere.center.clone() };
+}
+
 /** Renders `preview` at `orbit` and copies the frame into `target` (sized in CSS pixels w×h). */
-export async function renderMeshInto(target: HTMLCanvasElement, preview: MeshPreview, orbit: Orbit, w: number, h: number): Promise<void> {
+export async function renderMeshInto(target: HTMLCanvasElement, preview: Drawn, orbit: Orbit, w: number, h: number): Promise<void> {
   shared ??= init();
   let s: Shared;
   try {
@@ -56,7 +78,11 @@ export async function renderMeshInto(target: HTMLCanvasElement, preview: MeshPre
   }
   const { three, renderer, scene, camera } = s;
   let entry = s.meshes.get(preview);
-  if (!entry) {
+  if (!entry && preview.kind === 'points') {
+    entry = pointsObject(three, preview);
+    s.meshes.set(preview, entry);
+  }
+  if (!entry && preview.kind === 'mesh') {
     const g = new three.BufferGeometry();
     g.setAttribute('position', new three.BufferAttribute(preview.positions, 3));
     if (preview.colors) g.setAttribute('color', new three.BufferAttribute(preview.colors, 3));
@@ -68,6 +94,7 @@ export async function renderMeshInto(target: HTMLCanvasElement, preview: MeshPre
     entry = { mesh: new three.Mesh(g, material), radius: sphere.radius || 1, center: sphere.center.clone() };
     s.meshes.set(preview, entry);
   }
+  if (!entry) return;
   const dpr = Math.min(2, globalThis.devicePixelRatio || 1);
   renderer.setSize(Math.round(w * dpr), Math.round(h * dpr), false);
   camera.aspect = w / h;

@@ -40,6 +40,11 @@ export class EditorState {
   /** Changes counter: bumps on every change (for cheap reactivity and autosave). */
   version = 0;
   readOnly = false;
+  /**
+   * Commands still allowed while read-only (a shared notebook's cell controls): the reader explores
+   * the params its author exposed, with undo, and nothing else.
+   */
+  allowReadOnly: (cmd: Command) => boolean = () => false;
 
   constructor(doc: GraphDocument, private readonly now: () => number = () => Date.now()) {
     this.current = structuredClone(doc);
@@ -60,10 +65,15 @@ export class EditorState {
   }
 
   get canUndo(): boolean {
-    return this.undoStack.length > 0;
+    const e = this.undoStack.at(-1);
+    return !!e && this.permits(e.inverse);
   }
   get canRedo(): boolean {
-    return this.redoStack.length > 0;
+    const e = this.redoStack.at(-1);
+    return !!e && this.permits(e.forward);
+  }
+  private permits(cmd: Command): boolean {
+    return !this.readOnly || this.allowReadOnly(cmd);
   }
   get undoLabel(): string | undefined {
     return this.undoStack.at(-1)?.label;
@@ -77,7 +87,7 @@ export class EditorState {
 
   /** Applies a command as one undoable step. A command that throws leaves the document unchanged. */
   dispatch(cmd: Command, label: string, opts: DispatchOptions = {}): void {
-    if (this.readOnly) throw new Error('this graph is read-only');
+    if (!this.permits(cmd)) throw new Error('this graph is read-only');
     const work = structuredClone(this.current);
     const inverse = applyCommand(work, cmd);
     this.current = work;
@@ -95,8 +105,8 @@ export class EditorState {
   }
 
   undo(): boolean {
-    const e = this.undoStack.pop();
-    if (!e) return false;
+    if (!this.canUndo) return false;
+    const e = this.undoStack.pop()!;
     const work = structuredClone(this.current);
     const redo = applyCommand(work, e.inverse);
     this.current = work;
@@ -106,8 +116,8 @@ export class EditorState {
   }
 
   redo(): boolean {
-    const e = this.redoStack.pop();
-    if (!e) return false;
+    if (!this.canRedo) return false;
+    const e = this.redoStack.pop()!;
     const work = structuredClone(this.current);
     const inverse = applyCommand(work, e.forward);
     this.current = work;
