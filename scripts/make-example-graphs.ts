@@ -9,6 +9,8 @@ import { presetChanges } from '../src/graph/presets.ts';
 import { layeredLayout, layoutHeight, NODE_WIDTH } from '../src/ui/state/layout.ts';
 import { builtinRegistry } from '../src/nodes/registry.ts';
 import { SCHEMA_VERSION, type GraphDocument, type ParamValue } from '../src/graph/document.ts';
+import type { NotebookCell } from '../src/graph/notebook.ts';
+import { NARRATED, NOTEBOOKS } from './example-notebooks.ts';
 
 type N = [id: string, type: string, params: Record<string, ParamValue>, x: number, y: number, label?: string];
 type E = [from: string, fromPort: string, to: string, toPort: string];
@@ -28,9 +30,9 @@ function build(
   nodes: N[],
   edges: E[],
   presets: NonNullable<GraphDocument['meta']['presets']>,
-  opts: { autoRun?: false; runSeconds?: Record<string, number>; onRequest?: string[] } = {},
+  opts: { autoRun?: false; runSeconds?: Record<string, number>; onRequest?: string[]; cells?: NotebookCell[] } = {},
 ): GraphDocument {
-  const { onRequest = [], ...meta } = opts;
+  const { onRequest = [], cells, ...meta } = opts;
   const doc: GraphDocument = {
     format: 'nphm-studio/graph',
     schemaVersion: SCHEMA_VERSION,
@@ -38,7 +40,7 @@ function build(
     meta: { title, description, presets, ...meta },
     nodes: nodes.map(([nid, type, params, , , label]) => ({ id: nid, type, typeVersion: 1, params, ...(label ? { label } : {}) })),
     edges: edges.map(([a, ap, b, bp]) => ({ id: `${a}.${ap}-${b}.${bp}`, from: { node: a, port: ap }, to: { node: b, port: bp } })),
-    ui: { nodes: {}, comments: [] },
+    ui: { nodes: {}, comments: [], ...(cells ? { cells } : {}) },
   };
   // The studio's own auto-arrange, at the card sizes it assumes before previews arrive: the files
   // open without overlapping cards, and Arrange leaves them where they are. The hand positions
@@ -54,7 +56,8 @@ function build(
   doc.ui.nodes = Object.fromEntries(pos);
   for (const nid of onRequest) doc.ui.nodes[nid] = { ...doc.ui.nodes[nid]!, onRequest: true };
   const checked = loadGraphValue(doc, registry);
-  const errors = checked.problems.filter((p) => p.severity === 'error');
+  // Every problem counts here, warnings too: a cell pointing at a node that is not there is a bug.
+  const errors = [...checked.problems];
   for (const name of Object.keys(presets)) errors.push(...presetChanges(checked.graph!, name, registry).problems);
   if (errors.length) throw new Error(`${id}: ${JSON.stringify(errors)}`);
   return checked.graph!;
@@ -74,6 +77,8 @@ const RUN_SECONDS = {
   tracking: { quick: 330, full: 31_000 },
   // quick: 665.7 s (renders 211 + 183 s, meshes 132 + 138 s); full: renders × 18, meshes × 16.
   expressionTransfer: { quick: 640, full: 11_400 },
+  // as shipped (`nphm graph run graphs/how-mononphm-works.graph.json`, the on-request optimisation left out).
+  howItWorks: { interactive: 30, quick: 60 },
 };
 const tracking = build(
   'example-tracking',
@@ -127,7 +132,7 @@ const tracking = build(
       overlay: { samples: 32 },
     },
   },
-  { autoRun: false, runSeconds: RUN_SECONDS.tracking },
+  { autoRun: false, runSeconds: RUN_SECONDS.tracking, cells: NOTEBOOKS.tracking },
 );
 
 const corners: N[] = [1, 2, 3, 4].map((s, i) => [`head${s}`, 'nphm.latentCode', { mode: 'random', seed: s, spread: 0.85, keepExpression: false }, COL, -240 + i * 160, `Identity ${s}`]);
@@ -167,7 +172,7 @@ const interpolation = build(
     quick: { camera: { width: 64, height: 64 }, mesh: { resolution: 64 }, render: { samples: 24 } },
     full: { camera: { width: 256, height: 256 }, mesh: { resolution: 256 }, render: { samples: 32 } },
   },
-  { runSeconds: RUN_SECONDS.interpolation, onRequest: ['mesh'] },
+  { runSeconds: RUN_SECONDS.interpolation, onRequest: ['mesh'], cells: NOTEBOOKS.interpolation },
 );
 
 const expressionTransfer = build(
@@ -216,10 +221,65 @@ const expressionTransfer = build(
     quick: { camera: { width: 64, height: 64 }, meshA: { resolution: 48 }, meshB: { resolution: 48 }, renderA: { samples: 16 }, renderB: { samples: 16 } },
     full: { camera: { width: 192, height: 192 }, meshA: { resolution: 192 }, meshB: { resolution: 192 }, renderA: { samples: 32 }, renderB: { samples: 32 } },
   },
-  { autoRun: false, runSeconds: RUN_SECONDS.expressionTransfer },
+  { autoRun: false, runSeconds: RUN_SECONDS.expressionTransfer, cells: NOTEBOOKS.expressionTransfer },
 );
 
-for (const [name, g] of [['tracking', tracking], ['interpolation', interpolation], ['expression-transfer', expressionTransfer]] as const) {
+/**
+ * The narrated walk through the method (scripts/example-notebooks.ts holds its prose): every stage
+ * of MonoNPHM as a node with a preview, small enough to auto-run in seconds on a CPU; the
+ * optimisation step and what follows it run on request.
+ */
+const howItWorks = build(
+  'example-how-mononphm-works',
+  'How MonoNPHM works: a narrated walk through the model',
+  'A notebook for teaching: latent codes → anchors → backward deformation with hyper-dimensions → the local SDF ensemble and its blend weights → appearance → NeuS rendering → the losses → an optimisation, each with its preview and the params to try. Open the Notebook panel and step with PageDown.',
+  [
+    ['model', 'nphm.headModel', { uri: 'models/default/model.json' }, 0, 0],
+    ['codes', 'nphm.latentCode', { mode: 'random', seed: 7, spread: 1 }, COL, 0, 'Latent codes'],
+    ['anchors', 'nphm.anchorInvert', {}, 2 * COL, -260, 'Anchors'],
+    ['deform', 'nphm.deformField', { slice: 'sagittal', show: 'displacement' }, 2 * COL, -80, 'Backward deformation'],
+    ['canonical', 'nphm.sdf', { space: 'canonical', slice: 'coronal', sliceOffset: 0.05, sliceShows: 'blend' }, 2 * COL, 100, 'Local ensemble (canonical)'],
+    ['geometry', 'nphm.sdf', { space: 'posed', slice: 'sagittal' }, 2 * COL, 280, 'Posed SDF'],
+    ['appearance', 'nphm.textureField', { yaw: 25 }, 2 * COL, 460, 'Appearance'],
+    ['camera', 'nphm.camera', { width: 40, height: 40, yaw: 25, pitch: 5 }, 2 * COL, 640],
+    ['render', 'nphm.volumeRender', { samples: 16 }, 3 * COL, 500, 'NeuS render'],
+    ['video', 'nphm.videoSource', { uri: 'samples/synthetic-a/sequence.json', start: 0, end: 0, maxSide: 40 }, 0, 800, 'Target frame'],
+    ['landmarks', 'nphm.landmarks', {}, COL, 720],
+    ['masks', 'nphm.segmentation', {}, COL, 880],
+    ['loss', 'nphm.loss', {}, 2 * COL, 820, 'Losses'],
+    ['step', 'nphm.optimizer', { schedule: 'short', stages: '1', firstIterations: 12, rays: 64 }, 3 * COL, 760, 'Optimisation'],
+    ['fitted', 'nphm.latentCode', { mode: 'tracked', frame: 0 }, 4 * COL, 700, 'Fitted codes'],
+    ['fittedField', 'nphm.textureField', {}, 5 * COL, 700],
+    ['overlay', 'nphm.volumeRender', { samples: 16, opacity: 0.85 }, 6 * COL, 760, 'Fit over the frame'],
+  ],
+  [
+    ['model', 'model', 'codes', 'model'],
+    ...(['anchors', 'deform', 'canonical', 'geometry', 'appearance'] as const).flatMap((n): E[] => [['model', 'model', n, 'model'], ['codes', 'codes', n, 'codes']]),
+    ['appearance', 'field', 'render', 'field'],
+    ['camera', 'camera', 'render', 'camera'],
+    ['video', 'video', 'landmarks', 'video'],
+    ['video', 'video', 'masks', 'video'],
+    ['video', 'video', 'loss', 'video'],
+    ['landmarks', 'landmarks', 'loss', 'landmarks'],
+    ['masks', 'segmentation', 'loss', 'segmentation'],
+    ['model', 'model', 'step', 'model'],
+    ['loss', 'loss', 'step', 'loss'],
+    ['model', 'model', 'fitted', 'model'],
+    ['step', 'sequence', 'fitted', 'sequence'],
+    ['model', 'model', 'fittedField', 'model'],
+    ['fitted', 'codes', 'fittedField', 'codes'],
+    ['fittedField', 'field', 'overlay', 'field'],
+    ['step', 'sequence', 'overlay', 'sequence'],
+    ['video', 'video', 'overlay', 'video'],
+  ],
+  {
+    interactive: { camera: { width: 40, height: 40 }, render: { samples: 16 }, video: { maxSide: 40 } },
+    quick: { camera: { width: 64, height: 64 }, render: { samples: 24 }, video: { maxSide: 64 } },
+  },
+  { runSeconds: RUN_SECONDS.howItWorks, onRequest: ['step'], cells: NARRATED },
+);
+
+for (const [name, g] of [['tracking', tracking], ['interpolation', interpolation], ['expression-transfer', expressionTransfer], ['how-mononphm-works', howItWorks]] as const) {
   writeFileSync(new URL(`../graphs/${name}.graph.json`, import.meta.url), serializeGraph(g));
   console.log(`graphs/${name}.graph.json: ${g.nodes.length} nodes, ${g.edges.length} edges`);
 }

@@ -1,8 +1,11 @@
 import { canonicalStringify, contentHash } from './canonical-json.ts';
 import { semanticPart, type GraphDocument } from './document.ts';
 
-/** Nodes and edges sorted by id, keys sorted, two-space indent: stable bytes for diffs and hashes. */
-export function serializeGraph(doc: GraphDocument): string {
+/**
+ * Nodes and edges sorted by id, keys sorted, two-space indent: stable bytes for diffs and hashes.
+ * `compact` drops the indent (share links, where every byte of the URL counts).
+ */
+export function serializeGraph(doc: GraphDocument, opts: { compact?: boolean } = {}): string {
   const { extra, ...known } = doc;
   const sorted = {
     ...(extra ?? {}),
@@ -10,7 +13,7 @@ export function serializeGraph(doc: GraphDocument): string {
     nodes: [...doc.nodes].sort((a, b) => cmp(a.id, b.id)),
     edges: [...doc.edges].sort((a, b) => cmp(a.id, b.id)),
   };
-  return `${canonicalStringify(sorted, 2)}\n`;
+  return opts.compact ? canonicalStringify(sorted) : `${canonicalStringify(sorted, 2)}\n`;
 }
 
 /** Hash of what determines results (not layout, titles or comments). */

@@ -737,7 +737,7 @@ export class Studio {
 
   /** A link that carries the whole graph, or undefined when the graph is too large for a URL. */
   shareLink(): string | undefined {
-    const hash = encodeShare(this.serialize());
+    const hash = encodeShare(serializeGraph(this.editor.snapshot(), { compact: true }));
     return hash ? `${location.origin}${location.pathname}#${hash}` : undefined;
   }
 

@@ -1,11 +1,11 @@
 /**
- * E2E harness: builds the studio (once per process), serves `dist/` with `vite preview` on a free
+ * E2E harness: builds the studio (when its sources changed), serves `dist/` with `vite preview` on a free
  * 127.0.0.1 port in its own process group (killed as a group: killing npx alone leaves vite
  * running), and drives Debian's chromium through playwright-core. No browser is downloaded.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.ts';
@@ -13,10 +13,27 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.ts';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SHOTS = join(ROOT, 'docs/screenshots');
 
+/** What the built site is made of: a build newer than all of it is current. */
+const BUILD_INPUTS = ['src', 'graphs', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
+const STAMP = join(ROOT, 'dist/.e2e-built');
+
+function newestMtime(path: string): number {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = st.mtimeMs;
+  for (const e of readdirSync(path)) t = Math.max(t, newestMtime(join(path, e)));
+  return t;
+}
+
+/** Builds the studio unless the last build (by this harness, in any test file) is newer than its sources. */
 export function build(): void {
   if (process.env.E2E_SKIP_BUILD === '1') return;
+  const built = statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (built > Math.max(...BUILD_INPUTS.map((p) => newestMtime(join(ROOT, p))))) return;
   const r = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`vite build failed (${r.status})`);
+  writeFileSync(STAMP, new Date().toISOString());
 }
 
 export function freePort(): Promise<number> {

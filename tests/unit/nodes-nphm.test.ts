@@ -181,7 +181,7 @@ describe('MonoNPHM nodes', () => {
     expect(seq.frames).toHaveLength(2);
     expect(events.some((x) => x.type === 'state' && x.nodeId === 'opt' && x.state.status === 'running' && (x.state.message ?? '').startsWith('stage 2'))).toBe(true);
     // The loss curves come with the learning rates of every iteration and where each frame and stage starts.
-    const plot = events.filter((x) => x.type === 'preview' && x.nodeId === 'opt').at(-1)!.payload as Extract<Preview, { kind: 'plot' }>;
+    const plot = (events.filter((x) => x.type === 'preview' && x.nodeId === 'opt').at(-1) as { payload: Extract<Preview, { kind: 'plot' }> }).payload;
     const total = plot.series.find((x) => x.name === 'total')!.values;
     expect(total).toHaveLength(3 + 2 + 2);
     expect(plot.right!.series.map((x) => x.name)).toEqual(['lr geo', 'lr expr', 'lr rot']);

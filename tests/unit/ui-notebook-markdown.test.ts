@@ -81,3 +81,27 @@ describe('cell Markdown', () => {
     expect(broken.textContent).toContain('frac');
   });
 });
+
+describe('the shipped notebooks', () => {
+  it('typeset every formula (no stray $, no KaTeX error) and link only nodes of their graph', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { join, resolve } = await import('node:path');
+    // jsdom's URL is not Node's: read by path.
+    const dir = resolve(import.meta.dirname, '../../graphs');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.graph.json'));
+    let checked = 0;
+    for (const f of files) {
+      const g = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nodes: { id: string }[]; ui: { cells?: { id: string; text: string }[] } };
+      const ids = new Set(g.nodes.map((n) => n.id));
+      for (const c of g.ui.cells ?? []) {
+        const d = dom(md.render(c.text));
+        d.querySelectorAll('.katex-mathml').forEach((m) => m.remove());
+        expect(d.textContent, `${f} cell ${c.id}`).not.toContain('$');
+        expect(d.querySelectorAll('.katex-error').length, `${f} cell ${c.id}`).toBe(0);
+        for (const a of d.querySelectorAll('a[data-node]')) expect(ids.has(a.getAttribute('data-node')!), `${f} cell ${c.id} links ${a.getAttribute('data-node')}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(12 + 3 + 2 + 2);
+  });
+});

@@ -48,6 +48,17 @@ export function isSemantic(cmd: Command): boolean {
 
 const clone = <T>(v: T): T => structuredClone(v);
 
+/**
+ * A param set to the value it has (a number field commits on input and again on Enter or blur):
+ * such an edit is no undo step, or one Ctrl+Z would seem to do nothing.
+ */
+export function isNoOp(doc: GraphDocument, cmd: Command): boolean {
+  if (cmd.kind === 'batch') return cmd.commands.every((c) => isNoOp(doc, c));
+  if (cmd.kind !== 'setParam') return false;
+  const node = doc.nodes.find((n) => n.id === cmd.node);
+  return !!node && Object.hasOwn(node.params, cmd.name) && JSON.stringify(node.params[cmd.name]) === JSON.stringify(cmd.value);
+}
+
 /** Applies `cmd` to `doc` in place and returns the command that undoes it. */
 export function applyCommand(doc: GraphDocument, cmd: Command): Command {
   switch (cmd.kind) {

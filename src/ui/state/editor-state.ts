@@ -4,7 +4,7 @@
  * (no DOM, no Svelte) so it is unit-tested in Node.
  */
 import type { GraphComment, GraphDocument, GraphEdge, ParamValue } from '../../graph/document.ts';
-import { applyCommand, freshId, isSemantic, type Command, type NodeWithLayout } from './commands.ts';
+import { applyCommand, freshId, isNoOp, isSemantic, type Command, type NodeWithLayout } from './commands.ts';
 
 export interface HistoryEntry {
   label: string;
@@ -88,6 +88,7 @@ export class EditorState {
   /** Applies a command as one undoable step. A command that throws leaves the document unchanged. */
   dispatch(cmd: Command, label: string, opts: DispatchOptions = {}): void {
     if (!this.permits(cmd)) throw new Error('this graph is read-only');
+    if (isNoOp(this.current, cmd)) return;
     const work = structuredClone(this.current);
     const inverse = applyCommand(work, cmd);
     this.current = work;
