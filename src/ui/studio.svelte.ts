@@ -373,6 +373,8 @@ export class Studio {
     this.exploring = false;
     this.presenting = has && (shared || new URLSearchParams(location.search).has('present'));
     this.editor.readOnly = this.locked;
+    // A presentation is read to watch its previews: it runs like the author's graph would.
+    if (this.presenting && this.autoRunsHere) this.scheduleAutoRun();
   }
 
   setNotebookOpen(on: boolean): void {
@@ -451,7 +453,7 @@ export class Studio {
 
   /** Auto-run applies to this graph: on, editable, and not a graph that asks not to (meta.autoRun). */
   get autoRunsHere(): boolean {
-    return this.autoRun && (!this.locked || this.exploring) && this.editor.doc.meta.autoRun !== false;
+    return this.autoRun && (!this.readOnly || this.presenting || this.exploring) && this.editor.doc.meta.autoRun !== false;
   }
 
   /** The open graph's presets, and the one whose values its nodes hold now (if any). */
