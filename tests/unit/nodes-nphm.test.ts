@@ -185,7 +185,10 @@ describe('MonoNPHM nodes', () => {
     const total = plot.series.find((x) => x.name === 'total')!.values;
     expect(total).toHaveLength(3 + 2 + 2);
     expect(plot.right!.series.map((x) => x.name)).toEqual(['lr geo', 'lr expr', 'lr rot']);
-    for (const lr of plot.right!.series) expect(lr.values.length === total.length && lr.values.every((v) => v > 0)).toBe(true);
+    for (const lr of plot.right!.series) expect(lr.values.length === total.length && lr.values.every((v) => Number.isNaN(v) || v > 0)).toBe(true);
+    // The identity is fitted on the first frame only: frozen (no line) while frame 1 tracks, free again in stage 2.
+    const geo = plot.right!.series[0]!.values;
+    expect([geo.slice(0, 3).every((v) => v > 0), geo.slice(3, 5).every(Number.isNaN), geo.slice(5).every((v) => v > 0)]).toEqual([true, true, true]);
     expect(plot.marks).toEqual([{ at: 0, label: 'frame 0' }, { at: 3, label: 'frame 1' }, { at: 5, label: 'stage 2' }]);
     const saved = e.artifacts('save')[0]!;
     expect(saved.name).toBe('track.codes.json');

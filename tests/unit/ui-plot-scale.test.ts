@@ -23,4 +23,13 @@ describe('plotScale', () => {
     expect(plotScale([2, 2]).ticks.length).toBeGreaterThan(1);
     expect(plotScale([-100, -0.1]).log).toBe(false);
   });
+
+  it('a forced log axis ignores zeros and negatives (a frozen learning rate) instead of breaking', () => {
+    const s = plotScale([0, 1e-4, 5e-3, -1], { log: true });
+    expect(s.log).toBe(true);
+    expect(s.ticks.every(Number.isFinite)).toBe(true);
+    expect(s.lo).toBeLessThanOrEqual(1e-4);
+    expect(s.hi).toBeGreaterThanOrEqual(5e-3);
+    expect(s.at(0)).toBe(0);
+  });
 });

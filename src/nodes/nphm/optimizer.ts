@@ -105,7 +105,8 @@ export const optimizerNode = defineNode({
       at = here;
       done++;
       for (const k of CURVE_TERMS) curves.losses[k]!.push(pr.losses[k] ?? NaN);
-      for (const k of LR_GROUPS) curves.lr[k]!.push(pr.settings.lr[k]);
+      // A frozen group (the identity after the first frame) has no line on the log axis.
+      for (const k of LR_GROUPS) curves.lr[k]!.push(pr.settings.lr[k] > 0 ? pr.settings.lr[k] : NaN);
       ctx.progress(done / allIterations, `stage ${pr.stage} · frame ${pr.frame} · it ${pr.iteration}/${pr.iterations} · loss ${pr.losses.total!.toFixed(3)}`);
       ctx.preview(curvesPlot(curves, `stage ${pr.stage}, frame ${pr.frame}`));
     };

@@ -14,10 +14,16 @@ export interface PlotScale {
 
 /** Log scale when every value is positive and they span more than a factor of 30. */
 export function plotScale(values: readonly number[], opts: { log?: boolean } = {}): PlotScale {
-  const finite = values.filter(Number.isFinite);
+  let finite = values.filter(Number.isFinite);
   let lo = finite.length ? Math.min(...finite) : 0;
   let hi = finite.length ? Math.max(...finite) : 1;
   const log = opts.log ?? (lo > 0 && hi / lo > 30);
+  // A log axis asked for data with zeros (a frozen learning rate): the positive values set it.
+  if (log && lo <= 0) {
+    finite = finite.filter((v) => v > 0);
+    lo = finite.length ? Math.min(...finite) : 1;
+    hi = finite.length ? Math.max(...finite) : 10;
+  }
   if (log) {
     const a = Math.floor(Math.log10(lo));
     const b = Math.ceil(Math.log10(hi));
