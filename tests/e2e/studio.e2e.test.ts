@@ -460,14 +460,15 @@ describe('NPHM Studio in chromium', () => {
     // The Examples menu lists the shipped examples by title, with their run times; test graphs are
     // left out (they open by link, ?example=test/…).
     await page.getByTestId('examples').click();
-    await expect.poll(() => page.getByTestId('example').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('example').count()).toBe(4);
     const entries = await page.getByTestId('example').allInnerTexts();
     expect(entries.join('\n')).toMatch(/Latent interpolation between four heads/);
     expect(entries.join('\n')).toMatch(/Tracking a head in a video/);
+    expect(entries.join('\n')).toMatch(/How MonoNPHM works/);
     expect(entries.join('\n')).not.toMatch(/tensor-smoke|Tensor smoke/);
     expect(await page.getByTestId('example-time').allInnerTexts()).toContainEqual(expect.stringMatching(/interactive ≈ \d+ s · quick ≈ .* on a 2-core CPU/));
     // Each with its thumbnail, loaded (a broken URL has no natural size).
-    await expect.poll(() => page.getByTestId('example-thumb').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).naturalWidth).sort((x, y) => x - y))).toEqual([64, 64, 160]);
+    await expect.poll(() => page.getByTestId('example-thumb').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).naturalWidth).sort((x, y) => x - y))).toEqual([40, 64, 64, 160]);
     await page.getByTestId('examples').click();
     await page.getByTestId('file-input').setInputFiles(join(ROOT, 'graphs/test/tensor-smoke.graph.json'));
     await expect.poll(() => docNodeIds(page)).toEqual(['a', 'ab', 'act', 'b', 'save', 'total']);

@@ -68,6 +68,19 @@ describe('a read-only editor with allowed commands', () => {
     expect(ed.doc.nodes[0]!.params.value).toBe(1);
   });
 
+  it('an amending step (cards pushed apart after an edit) is undone with the edit it follows', () => {
+    const ed = new EditorState(doc());
+    ed.dispatch({ kind: 'moveNodes', moves: [{ id: 'n', x: 0, y: 200 }] }, 'make room', { amend: true });
+    expect(ed.history.map((h) => h.label)).toEqual(['make room']);
+    ed.dispatch(ed.setParamCommand('n', 'value', 4), 'set n.value');
+    ed.dispatch({ kind: 'moveNodes', moves: [{ id: 'n', x: 0, y: 400 }] }, 'make room', { amend: true });
+    expect(ed.history.map((h) => h.label)).toEqual(['make room', 'set n.value']);
+    ed.undo();
+    expect([ed.doc.nodes[0]!.params.value, ed.doc.ui.nodes.n!.y]).toEqual([1, 200]);
+    ed.redo();
+    expect([ed.doc.nodes[0]!.params.value, ed.doc.ui.nodes.n!.y]).toEqual([4, 400]);
+  });
+
   it('an edit made before the graph was locked cannot be undone while it is', () => {
     const ed = new EditorState(doc());
     ed.dispatch(ed.setParamCommand('n', 'other', 5), 'other');

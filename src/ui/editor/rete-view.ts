@@ -436,11 +436,11 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
     await area.area.translate(t.x, t.y);
   }
 
-  /** Pushes cards covered by a grown card down (one undoable step however many previews grow). */
+  /** Pushes cards covered by a grown card down (part of the last undo step: it follows from it). */
   function makeRoom() {
     if (studio.locked || area.nodeViews.size > 400) return;
     const moves = pushApart(cardRects().filter((r) => !r.id.startsWith(COMMENT_PREFIX))).map((m) => ({ ...m, id: toDocId(m.id) }));
-    if (moves.length) studio.dispatch({ kind: 'moveNodes', moves }, 'make room for previews', { mergeKey: 'make-room', mergeWindowMs: 60_000 });
+    if (moves.length) studio.dispatch({ kind: 'moveNodes', moves }, 'make room for previews', { amend: true });
   }
 
   /** A card's size with room for a preview (previews arrive after a run and make cards taller). */

@@ -27,6 +27,12 @@ export interface DispatchOptions {
   mergeKey?: string;
   /** Overrides `MERGE_MS`, e.g. `Infinity` for a key unique to one drag gesture. */
   mergeWindowMs?: number;
+  /**
+   * An automatic consequence of the last step (cards pushed apart when its previews arrive): folded
+   * into that step, so Ctrl+Z undoes what the user did, not the studio's tidying after it. A step
+   * of its own when there is no last step, or after an undo (redo would replay a stale step).
+   */
+  amend?: boolean;
 }
 
 const MERGE_MS = 1500;
@@ -94,6 +100,12 @@ export class EditorState {
     this.current = work;
     const t = this.now();
     const last = this.undoStack.at(-1);
+    if (opts.amend && last && this.redoStack.length === 0) {
+      last.forward = { kind: 'batch', commands: [last.forward, cmd] };
+      last.inverse = { kind: 'batch', commands: [inverse, last.inverse] };
+      this.emit({ semantic: isSemantic(cmd), reset: false, label });
+      return;
+    }
     if (opts.mergeKey && last && last.mergeKey === opts.mergeKey && t - last.at < (opts.mergeWindowMs ?? MERGE_MS) && this.redoStack.length === 0) {
       last.forward = { kind: 'batch', commands: [last.forward, cmd] };
       last.at = t;
