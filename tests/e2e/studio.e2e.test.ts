@@ -404,8 +404,10 @@ describe('NPHM Studio in chromium', () => {
         return n;
       });
     await expect.poll(overlaps, { timeout: 5000 }).toBe(0);
-    // …by an undoable move (so the grown previews did cover other cards).
-    expect(await page.evaluate(() => (window as unknown as { __studio: { studio: { editor: { undoLabel?: string } } } }).__studio.studio.editor.undoLabel)).toBe('make room for previews');
+    // …by a move (so the grown previews did cover other cards), folded into the last undo step
+    // (the opening's arrange): Ctrl+Z undoes what the user did, not the tidying after it.
+    const lastStep = await page.evaluate(() => JSON.stringify((window as unknown as { __studio: { studio: { editor: { history: { forward: unknown }[] } } } }).__studio.studio.editor.history.at(-1)!.forward));
+    expect(lastStep).toContain('"moveNodes"');
     // The frame player steps, scrubs and plays; the card does not move when its buttons are pressed.
     // (Clicks are dispatched on the buttons: the injected previews make cards overlap, which is not
     // what this checks.)
