@@ -179,7 +179,7 @@ export const NARRATED: NotebookCell[] = [
     text: md([
       '## 10 · Optimisation',
       '',
-      'Adam steps every code group, the head pose, the SH lighting and a colour correction, each with its own learning rate and milestones. This node is **computed on request**: press *Compute this preview* below (about half a minute here). Its plot shows each loss term and, dashed on the right axis, the learning rates.',
+      'Adam steps every code group, the head pose, the SH lighting and a colour correction, each with its own learning rate and milestones. This node is **computed on request**: press *Compute this preview* below (about 25 s here, with the render of the fit). Its plot shows each loss term and, dashed on the right axis, the learning rates.',
       '',
       'The pose starts from a fit of the mean head\'s anchors to the landmarks, so the first iterations already look at the right place.',
       '',

@@ -77,8 +77,9 @@ const RUN_SECONDS = {
   tracking: { quick: 330, full: 31_000 },
   // quick: 665.7 s (renders 211 + 183 s, meshes 132 + 138 s); full: renders × 18, meshes × 16.
   expressionTransfer: { quick: 640, full: 11_400 },
-  // as shipped (`nphm graph run graphs/how-mononphm-works.graph.json`, the on-request optimisation left out).
-  howItWorks: { interactive: 30, quick: 60 },
+  // `nphm graph run … --preset NAME` less the on-request optimisation and what follows it (interactive:
+  // 33.9 s in all, the optimisation 11.2 s, its overlay 11.5 s; quick: 73.7 s, 10.5 s, 25.1 s).
+  howItWorks: { interactive: 11, quick: 38 },
 };
 const tracking = build(
   'example-tracking',
