@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -92,6 +93,34 @@ const open = new Set<BrowserContext>();
 export async function closeAll(): Promise<void> {
   await Promise.all([...open].map((c) => c.close().catch(() => undefined)));
   open.clear();
+}
+
+/**
+ * One test file's studio: built, served and a browser launched before its tests; every page a test
+ * opened closed after it (a failed test must not leave a page computing in the background and slow
+ * the next ones down); browser and server gone after the file.
+ */
+export function studioSession(): { readonly url: string; readonly browser: Browser } {
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    build();
+    served = await serve();
+    browser = await launch();
+  });
+  afterEach(closeAll);
+  afterAll(async () => {
+    await browser?.close();
+    served?.stop();
+  });
+  return {
+    get url() {
+      return served!.url;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
 }
 
 /** Opens the studio on the tensor smoke graph (or `opts.query`/`opts.hash`), whatever the default graph is. */

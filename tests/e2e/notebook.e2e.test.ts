@@ -4,24 +4,12 @@
  * authors add and edit cells, a shared notebook opens as a locked presentation whose controls
  * stay live, and hostile Markdown in a shared file does nothing.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { build, closeAll, launch, node, openStudio, serve, shot, type Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { node, openStudio, shot, studioSession } from './harness.ts';
 import { encodeShare } from '../../src/ui/state/share.ts';
 
-let served: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  build();
-  served = await serve();
-  browser = await launch();
-});
-afterEach(closeAll);
-afterAll(async () => {
-  await browser?.close();
-  served?.stop();
-});
+const session = studioSession();
 
 interface StudioHandle {
   studio: {
@@ -49,7 +37,7 @@ async function onScreen(page: Page, id: string): Promise<boolean> {
 
 describe('the notebook', () => {
   it('walks a student through the narrated example: each cell frames its nodes and shows its preview', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=how-mononphm-works' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=how-mononphm-works' });
     await expect.poll(() => cells(page).count()).toBe(12);
     expect(await page.getByTestId('cell-position').innerText()).toBe('1 / 12');
     const doc = await studioState(page);
@@ -89,7 +77,7 @@ describe('the notebook', () => {
   }, 900_000);
 
   it('a control in a cell edits the node\'s param (the same undoable edit as the inspector); authors add and edit cells', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=how-mononphm-works' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=how-mononphm-works' });
     await expect.poll(() => cells(page).count()).toBe(12);
     await page.getByTestId('autorun').uncheck();
     await page.locator('[data-testid="cell"][data-cell="codes"]').getByTestId('cell-go').click();
@@ -125,13 +113,13 @@ describe('the notebook', () => {
   });
 
   it('opens a shared notebook as a presentation: graph and cells locked, the cells\' controls live with undo', async () => {
-    const first = await openStudio(browser, served.url, { query: '?example=how-mononphm-works' });
+    const first = await openStudio(session.browser, session.url, { query: '?example=how-mononphm-works' });
     await expect.poll(() => cells(first.page).count()).toBe(12);
     const link = await first.page.evaluate(() => (window as unknown as { __studio: { studio: { shareLink(): string | undefined } } }).__studio.studio.shareLink());
     await first.context.close();
     expect(link, 'the narrated example fits in a share link').toBeDefined();
 
-    const { page, context, errors } = await openStudio(browser, served.url, { hash: link!.slice(link!.indexOf('#')) });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { hash: link!.slice(link!.indexOf('#')) });
     await expect.poll(() => studioState(page).then((s) => s.presenting && s.readOnly)).toBe(true);
     await expect.poll(() => page.locator('[data-testid="notebook"].presenting').count()).toBe(1);
     // One cell at a time, no authoring tools, the graph's editing buttons off.
@@ -182,7 +170,7 @@ describe('the notebook', () => {
       edges: [],
       ui: { nodes: { n: { x: 0, y: 0 } }, comments: [], cells: [{ id: 'evil', text: hostile, nodes: ['n'] }] },
     };
-    const { page, context, errors } = await openStudio(browser, served.url, { hash: `#${encodeShare(JSON.stringify(graph))}` });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { hash: `#${encodeShare(JSON.stringify(graph))}` });
     const dialogs: string[] = [];
     page.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
     await expect.poll(() => cells(page).count()).toBe(1);

@@ -2,26 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { strFromU8, unzipSync } from 'fflate';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { build, closeAll, launch, node, openStudio, ROOT, serve, shot, socket, type Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { node, openStudio, ROOT, shot, socket, studioSession } from './harness.ts';
 
-let served: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  build();
-  served = await serve();
-  browser = await launch();
-});
-
-// A failed test must not leave a page computing in the background and slow the next ones down.
-afterEach(closeAll);
-
-afterAll(async () => {
-  await browser?.close();
-  served?.stop();
-});
+const session = studioSession();
 
 const nodes = (page: Page) => page.locator('[data-testid="node"]');
 const connections = (page: Page) => page.locator('[data-testid="connection"][data-edge-id]');
@@ -52,7 +37,7 @@ const docNodeIds = (page: Page) => page.evaluate(() => (window as unknown as { _
 
 describe('NPHM Studio in chromium', () => {
   it('builds a small graph by keyboard and mouse, connects sockets, refuses an incompatible connection, copies and pastes', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    const { page, context, errors } = await openStudio(session.browser, session.url);
     await page.getByTestId('new').click();
     await expect.poll(() => nodes(page).count()).toBe(0);
 
@@ -128,7 +113,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('edits a param in the inspector, updates the preview, and undoes/redoes edits and moves', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    const { page, context, errors } = await openStudio(session.browser, session.url);
     await expect.poll(() => node(page, 'a').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
     await expect.poll(() => node(page, 'a').getByTestId('preview-stats').count()).toBe(1);
     const before = await statsOf(page, 'a');
@@ -168,7 +153,7 @@ describe('NPHM Studio in chromium', () => {
 
   it('runs a slow graph and stops it from the toolbar', async () => {
     // On the automatic backend choice (WebGPU here), where a kernel can hold the worker.
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=test/tensor-smoke&backend=auto' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=test/tensor-smoke&backend=auto' });
     await page.getByTestId('autorun').uncheck();
     // A chain of 2048² matmuls: well over ten seconds of work on SwiftShader, stoppable between nodes
     // (the engine) or, inside a long kernel, by restarting the worker (the client).
@@ -230,7 +215,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('saves a graph, opens it again, and shows the problems of a malformed file without touching the graph', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    const { page, context, errors } = await openStudio(session.browser, session.url);
     await node(page, 'act').getByTestId('title').click();
     await page.getByTestId('node-label').fill('Softplus');
     await page.getByTestId('node-label').press('Enter');
@@ -291,14 +276,14 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('autosaves to IndexedDB and restores the graph after a reload', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    const { page, context, errors } = await openStudio(session.browser, session.url);
     await page.getByTestId('graph-title').fill('My autosaved graph');
     await page.getByTestId('graph-title').press('Enter');
     await page.getByTestId('add-comment').click();
     await expect.poll(() => page.getByTestId('autosave').innerText()).toMatch(/autosaved/);
     await page.waitForTimeout(600);
     // Without `?example=` the studio starts from the autosave.
-    await page.goto(served.url);
+    await page.goto(session.url);
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     await expect.poll(() => page.getByTestId('graph-title').inputValue()).toBe('My autosaved graph');
     expect(await page.getByTestId('comment').count()).toBe(1);
@@ -308,13 +293,13 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('opens a share link read-only and lets the viewer edit a copy', async () => {
-    const first = await openStudio(browser, served.url);
+    const first = await openStudio(session.browser, session.url);
     await expect.poll(() => nodes(first.page).count()).toBe(6);
     const link = await first.page.evaluate(() => (window as unknown as { __studio: { studio: { shareLink(): string } } }).__studio.studio.shareLink());
     await first.context.close();
     expect(link.length).toBeLessThan(8192);
 
-    const { page, context, errors } = await openStudio(browser, served.url, { hash: link.slice(link.indexOf('#')) });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { hash: link.slice(link.indexOf('#')) });
     await expect.poll(() => page.getByTestId('readonly-banner').count()).toBe(1);
     expect(await nodes(page).count()).toBe(6);
     expect(await page.getByTestId('undo').isDisabled()).toBe(true);
@@ -333,7 +318,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('draws every preview kind on the cards, with one shared three.js renderer for meshes', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    const { page, context, errors } = await openStudio(session.browser, session.url);
     await page.getByTestId('autorun').uncheck();
     // Unchecking auto-run also cancels the opened graph's pending auto-run: run it by hand.
     await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 30_000 }).toBe(true);
@@ -437,7 +422,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('offers only compatible nodes when a wire is dropped on empty canvas, and opens examples from the menu', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    const { page, context, errors } = await openStudio(session.browser, session.url);
     await page.getByTestId('autorun').uncheck();
     await node(page, 'total').getByTestId('title').click();
     await page.keyboard.press('Delete');
@@ -504,7 +489,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('edits the interpolation cursor with the 2-D pad (one undo step per drag)', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=interpolation' });
     await page.getByTestId('autorun').uncheck();
     await expect.poll(() => node(page, 'blend').count()).toBe(1);
     await node(page, 'blend').getByTestId('title').click();
@@ -532,7 +517,7 @@ describe('NPHM Studio in chromium', () => {
     await context.close();
   });
   it('opens the tracking example without auto-running it, and applies a preset as one undo step', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=tracking' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=tracking' });
     await expect.poll(() => nodes(page).count()).toBe(12);
     // Auto-run is on (a fresh profile), but this graph runs for minutes and asks not to be.
     expect(await page.getByTestId('autorun').isChecked()).toBe(true);
@@ -571,7 +556,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('shows a tracking run move: the Optimizer card\'s progress and loss curve update while it tracks', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=tracking' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=tracking' });
     await expect.poll(() => nodes(page).count()).toBe(12);
     await page.getByTestId('preset').selectOption('quick');
     // One frame, a short first frame: the Optimizer is what this watches.
@@ -603,7 +588,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('replaces an auto-run when an edit arrives during it (the cursor re-renders from where it is)', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=interpolation' });
     const states = () => page.evaluate(() => {
       const s = (window as unknown as { __studio: { studio: { states: Record<string, { status: string; cached?: boolean }> } } }).__studio.studio;
       return { render: s.states.render?.status, blend: s.states.blend?.status };
@@ -631,7 +616,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('moves a MonoNPHM graph off the automatic WebGPU choice to wasm, saying so', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation&backend=auto' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=interpolation&backend=auto' });
     await expect.poll(() => page.getByTestId('backend').innerText(), { timeout: 60_000 }).toMatch(/wasm/);
     await expect.poll(() => page.getByTestId('hint').allInnerTexts()).toContainEqual(expect.stringMatching(/MonoNPHM nodes do not run on WebGPU yet: this graph runs on wasm/));
     // And the graph runs there: the render shows an image.
@@ -643,7 +628,7 @@ describe('NPHM Studio in chromium', () => {
   });
 
   it('computes an on-request node only when asked, from its card', async () => {
-    const { page, context, errors } = await openStudio(browser, served.url);
+    const { page, context, errors } = await openStudio(session.browser, session.url);
     await page.getByTestId('autorun').uncheck();
     await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 30_000 }).toBe(true);
     await page.waitForTimeout(1000);
@@ -686,7 +671,7 @@ describe('NPHM Studio in chromium', () => {
 
   it('opens the interpolation graph responsive: a coarse render while it refines, the mesh on request, Stop keeps the cache, Examples during a run', async () => {
     const t0 = Date.now();
-    const { page, context, errors } = await openStudio(browser, served.url, { query: '?example=interpolation' });
+    const { page, context, errors } = await openStudio(session.browser, session.url, { query: '?example=interpolation' });
     const ready = Date.now();
     const studioOf = () => page.evaluate(() => {
       const s = (window as unknown as { __studio: { studio: { run: { running: boolean; summary?: { ran: string[]; cached: string[] } }; presets(): { current?: string } } } }).__studio.studio;
