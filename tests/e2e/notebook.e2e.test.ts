@@ -146,6 +146,8 @@ describe('the notebook', () => {
     await page.evaluate(() => (window as unknown as { __studio: { studio: { view: { select(ids: string[]): void } } } }).__studio.studio.view.select(['camera']));
     await expect.poll(() => page.getByTestId('inspector').getByTestId('param-width').count()).toBe(1);
     expect(await page.getByTestId('inspector').getByTestId('param-width').locator('input[type="number"]').isDisabled()).toBe(true);
+    // …while one a cell exposes is editable in the inspector too (camera.yaw, in the render cell).
+    expect(await page.getByTestId('inspector').getByTestId('param-yaw').locator('input[type="number"]').isDisabled()).toBe(false);
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => studioState(page).then((s) => s.cellIndex)).toBe(0);
     expect(errors).toEqual([]);
