@@ -17,6 +17,21 @@ import {
   type TrackingSchedule,
 } from './schedules.ts';
 
+/**
+ * Sample points (rays × samples per ray) one gradient tape may hold when the schedule names no
+ * ray chunk: the short schedule's 128 rays × 32 samples, which run unchunked on wasm; at 1024 such
+ * rays one tape ran the wasm heap out of memory ("memory access out of bounds").
+ */
+export const MAX_TAPE_POINTS = 128 * 32;
+
+/** The schedule's sampling with the rays asked for, chunked when one tape would exceed MAX_TAPE_POINTS. */
+function boundedSampling(base: Sampling, rays: number | undefined): Sampling {
+  const s = { ...base, ...(rays ? { raysPerIteration: rays } : {}) };
+  if (s.rayChunk !== undefined) return s;
+  const chunk = Math.max(1, Math.floor(MAX_TAPE_POINTS / (s.nCoarse + s.nImportance)));
+  return s.raysPerIteration > chunk ? { ...s, rayChunk: chunk } : s;
+}
+
 /** What one optimisation step uses. */
 export interface StepSettings {
   lr: LearningRates;
@@ -215,7 +230,7 @@ export function resolveTrackingPlan(given: TrackingSchedule, motion: readonly nu
   }
   return {
     schedule: schedule.name,
-    sampling: { ...schedule.sampling, ...(overrides.raysPerIteration ? { raysPerIteration: overrides.raysPerIteration } : {}) },
+    sampling: boundedSampling(schedule.sampling, overrides.raysPerIteration),
     codeSteps: schedule.codeSteps,
     clipNorm: schedule.clipNorm,
     stage1,

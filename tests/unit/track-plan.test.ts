@@ -4,7 +4,7 @@
  * iteration it should, and nothing else; a setting that cannot act is reported.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveTrackingPlan } from '../../src/track/plan.ts';
+import { MAX_TAPE_POINTS, resolveTrackingPlan } from '../../src/track/plan.ts';
 import { LOSS_TERMS, PAPER_SCHEDULE, SHORT_SCHEDULE, type LossWeights } from '../../src/track/schedules.ts';
 
 /** 24 frames: the first, then motion that gives each of the three multipliers. */
@@ -130,5 +130,15 @@ describe('overrides', () => {
     expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [0], { firstIterations: 2.5 })).toThrow(/firstIterations must be an integer ≥ 1/);
     expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [])).toThrow(/at least one frame/);
     expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [0], { codeSteps: 'spreads' as never })).toThrow(/codeSteps must be 'spread' or 'raw'/);
+  });
+
+  it('chunks the rays when one tape would hold more than MAX_TAPE_POINTS sample points (a schedule\'s own chunk wins)', () => {
+    const short = SHORT_SCHEDULE.sampling.nCoarse + SHORT_SCHEDULE.sampling.nImportance;
+    expect(resolveTrackingPlan(SHORT_SCHEDULE, [0]).sampling.rayChunk).toBeUndefined();
+    const many = resolveTrackingPlan(SHORT_SCHEDULE, [0], { raysPerIteration: 1024 }).sampling;
+    expect(many.raysPerIteration).toBe(1024);
+    expect(many.rayChunk! * short).toBeLessThanOrEqual(MAX_TAPE_POINTS);
+    expect(many.rayChunk).toBe(Math.floor(MAX_TAPE_POINTS / short));
+    expect(resolveTrackingPlan(PAPER_SCHEDULE, [0], { raysPerIteration: 1024 }).sampling.rayChunk).toBe(32);
   });
 });
