@@ -60,6 +60,18 @@ describe('the notebook', () => {
         const id = (await preview.getAttribute('data-node'))!;
         if (id === 'step' || id === 'overlay') await expect.poll(() => current(page).getByTestId('cell-run').count()).toBe(1);
         else await expect.poll(() => preview.getByTestId('preview').count(), { timeout: 240_000, message: `preview of ${id}` }).toBe(1);
+        if (id === 'anchors') {
+          // The anchors in 3-D: drawn by the shared three.js renderer (points and the lines joining them).
+          expect(await preview.getByTestId('preview').getAttribute('data-kind')).toBe('points');
+          const lit = () => preview.locator('canvas').evaluate((c) => {
+            const cv = c as HTMLCanvasElement;
+            const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i]! > 120 && d[i + 1]! > 100) n++;
+            return n;
+          });
+          await expect.poll(lit).toBeGreaterThan(100);
+        }
       }
       await shot(page, `notebook-${String(i + 1).padStart(2, '0')}-${doc.cells[i]!.id}`);
     }
