@@ -86,37 +86,40 @@ export function normaliseCells(v: unknown, targets: CellTargets, problems: Probl
 
 type Warn = (path: string, message: string, nodeId?: string) => void;
 
-function nodeList(v: unknown, path: string, targets: CellTargets, warn: Warn): string[] {
+/**
+ * A list of at most MAX_CELL_LINKS references: `item` checks each (returning undefined after it has
+ * warned), and duplicates (same `key`) are kept once.
+ */
+function linkList<T>(v: unknown, path: string, what: string, warn: Warn, item: (x: unknown, path: string) => T | undefined, key: (t: T) => string): T[] {
   if (!Array.isArray(v)) {
-    warn(path, 'nodes must be a list of node ids; it was dropped');
+    warn(path, `${what} must be a list; it was dropped`);
     return [];
   }
-  const out: string[] = [];
-  v.slice(0, MAX_CELL_LINKS).forEach((id, j) => {
-    if (typeof id === 'string' && targets.hasNode(id)) {
-      if (!out.includes(id)) out.push(id);
-    } else warn(pathKey(path, j), `no node ${JSON.stringify(id)} in this graph; the link was dropped`);
+  const out = new Map<string, T>();
+  v.slice(0, MAX_CELL_LINKS).forEach((x, j) => {
+    const t = item(x, pathKey(path, j));
+    if (t !== undefined && !out.has(key(t))) out.set(key(t), t);
   });
-  if (v.length > MAX_CELL_LINKS) warn(path, `a cell links at most ${MAX_CELL_LINKS} nodes; the rest were dropped`);
-  return out;
+  if (v.length > MAX_CELL_LINKS) warn(path, `a cell has at most ${MAX_CELL_LINKS} ${what}; the rest were dropped`);
+  return [...out.values()];
+}
+
+function nodeList(v: unknown, path: string, targets: CellTargets, warn: Warn): string[] {
+  return linkList(v, path, 'nodes', warn, (id, p) => {
+    if (typeof id === 'string' && targets.hasNode(id)) return id;
+    warn(p, `no node ${JSON.stringify(id)} in this graph; the link was dropped`);
+    return undefined;
+  }, (id) => id);
 }
 
 function controlList(v: unknown, path: string, targets: CellTargets, warn: Warn): CellControl[] {
-  if (!Array.isArray(v)) {
-    warn(path, 'controls must be a list of {node, param}; it was dropped');
-    return [];
-  }
-  const out: CellControl[] = [];
-  v.slice(0, MAX_CELL_LINKS).forEach((c, j) => {
-    const p = pathKey(path, j);
-    if (!isObj(c) || typeof c.node !== 'string' || typeof c.param !== 'string') return warn(p, 'a control must be {node, param} with string values; it was dropped');
-    if (!targets.hasNode(c.node)) return warn(p, `no node '${c.node}' in this graph; the control was dropped`);
+  return linkList(v, path, 'controls', warn, (c, p) => {
+    if (!isObj(c) || typeof c.node !== 'string' || typeof c.param !== 'string') return void warn(p, 'a control must be {node, param} with string values; it was dropped');
+    if (!targets.hasNode(c.node)) return void warn(p, `no node '${c.node}' in this graph; the control was dropped`);
     const names = targets.params(c.node);
-    if (names && !names.includes(c.param)) return warn(p, `node '${c.node}' has no param '${c.param}'; the control was dropped`, c.node);
-    if (!out.some((x) => x.node === c.node && x.param === c.param)) out.push({ node: c.node, param: c.param });
-  });
-  if (v.length > MAX_CELL_LINKS) warn(path, `a cell shows at most ${MAX_CELL_LINKS} controls; the rest were dropped`);
-  return out;
+    if (names && !names.includes(c.param)) return void warn(p, `node '${c.node}' has no param '${c.param}'; the control was dropped`, c.node);
+    return { node: c.node, param: c.param };
+  }, (c) => `${c.node}\u0000${c.param}`);
 }
 
 /** Whether some cell shows `node.param` as a control (such params stay live in a shared notebook). */

@@ -76,6 +76,12 @@ describe('notebook cells in the graph file', () => {
     expect(kept.map((c) => c.id)).toEqual(['intro', 'refs', 'long']);
     expect(kept[1]).toEqual({ id: 'refs', text: 'ok', nodes: ['act'], controls: [{ node: 'act', param: 'scale' }] });
     expect(kept[2]!.text.length).toBe(MAX_CELL_TEXT);
+    const flood = load({ ...smoke(), ui: { ...smoke().ui, cells: [{ id: 'f', text: '', nodes: Array(40).fill('act'), controls: 'scale' }] } });
+    expect(flood.graph!.ui.cells![0]!.nodes).toEqual(['act']);
+    expect(flood.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      '$.ui.cells[0].nodes: a cell has at most 32 nodes; the rest were dropped',
+      '$.ui.cells[0].controls: controls must be a list; it was dropped',
+    ]);
     expect(load({ ...smoke(), ui: { ...smoke().ui, cells: 'everything' } }).problems[0]).toMatchObject({ path: '$.ui.cells', message: expect.stringMatching(/must be a list/) });
   });
 
