@@ -30,6 +30,11 @@ export const SOCKET_COLORS: Partial<Record<SocketType, string>> = {
   points: '#d68a55',
 } as Partial<Record<string, string>>;
 
+/** What a card, the inspector and the notebook call a node: its own label, else its type's title. */
+export function nodeTitle(node: Pick<GraphNode, 'type' | 'label'>, info: Pick<NodeTypeDescription, 'title'> | undefined): string {
+  return node.label ?? info?.title ?? node.type;
+}
+
 /** Types added later without a colour here get a stable hue from their name. */
 export function socketColor(type: string): string {
   const c = isSocketType(type) ? SOCKET_COLORS[type] : undefined;

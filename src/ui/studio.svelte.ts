@@ -13,7 +13,7 @@ import { descendantsOf, nodeLinks } from '../graph/topology.ts';
 import type { Preview } from '../nodes/preview.ts';
 import { ComputeClient, WorkerStopped } from '../workers/client.ts';
 import type { ComputeInfo } from '../workers/compute-service.ts';
-import { Catalog } from './catalog.ts';
+import { Catalog, nodeTitle } from './catalog.ts';
 import type { MinimapSource } from './editor/minimap-source.ts';
 import type { Command } from './state/commands.ts';
 import { EditorState, type Change, type DispatchOptions } from './state/editor-state.ts';
@@ -328,7 +328,8 @@ export class Studio {
 
   dispatch(cmd: Command | undefined, label: string, opts?: DispatchOptions): boolean {
     if (!cmd) return false;
-    if (this.locked && !this.isCellExploration(cmd)) {
+    // The editor is locked exactly when the studio is (openNotebook, present, editCopy keep them equal).
+    if (!this.editor.allows(cmd)) {
       this.hint(this.readOnly ? 'This shared graph is read-only: choose “Edit a copy” to change it' : 'Presenting: leave the presentation to edit', 'warn');
       return false;
     }
@@ -355,6 +356,12 @@ export class Studio {
   }
 
   // ---- the notebook ----
+
+  /** A node's display title by id (the id itself for a node that is not in the graph). */
+  nodeTitle(id: string): string {
+    const n = this.editor.doc.nodes.find((x) => x.id === id);
+    return n ? nodeTitle(n, this.catalog.get(n.type)) : id;
+  }
 
   cells(): readonly NotebookCell[] {
     return this.editor.doc.ui.cells ?? [];

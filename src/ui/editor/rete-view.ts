@@ -17,7 +17,7 @@ import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 
 import { Presets, SveltePlugin, type SvelteArea2D } from 'rete-svelte-plugin/5';
 import { defaultParams } from '../../graph/params.ts';
 import { canConnect, isSocketType, type SocketType } from '../../graph/sockets.ts';
-import { portsOf, type NodeTypeDescription } from '../catalog.ts';
+import { nodeTitle, portsOf, type NodeTypeDescription } from '../catalog.ts';
 import type { Command } from '../state/commands.ts';
 import { nodeLinks } from '../../graph/topology.ts';
 import { fitTransform, layeredLayout, layoutHeight, NODE_WIDTH, pushApart, type CardRect } from '../state/layout.ts';
@@ -55,6 +55,8 @@ type AreaExtra = SvelteArea2D<Schemes>;
 
 /** Rete ids → document ids (comments carry a prefix so they never collide with nodes). */
 export const toDocId = (reteId: string) => (reteId.startsWith(COMMENT_PREFIX) ? reteId.slice(COMMENT_PREFIX.length) : reteId);
+/** The nodes of a canvas selection (comments left out), as document ids. */
+export const selectedNodeIds = (selected: readonly string[]) => selected.filter((id) => !id.startsWith(COMMENT_PREFIX));
 
 class NotifyingSelector extends AreaExtensions.Selector<SelectorEntity> {
   constructor(private readonly changed: () => void) {
@@ -312,7 +314,7 @@ export async function createReteView(container: HTMLElement, studio: Studio, ope
       const info = catalog.get(n.type);
       const ports = portsOf(n, info, doc.edges);
       const sig = `${n.type}|${ports.inputs.map((p) => `${p.key}:${p.type}`).join(',')}|${ports.outputs.map((p) => `${p.key}:${p.type}`).join(',')}`;
-      const label = n.label ?? info?.title ?? n.type;
+      const label = nodeTitle(n, info);
       wantNodes.set(n.id, {
         sig,
         label,

@@ -2,7 +2,7 @@
 import type { Preview } from '../../nodes/preview.ts';
 import { plotScale } from './plot-scale.ts';
 
-export const SERIES_COLORS = ['#5aa9e6', '#f2845c', '#8fd16a', '#e66fa3', '#f2d15c', '#a28bf2'];
+const SERIES_COLORS = ['#5aa9e6', '#f2845c', '#8fd16a', '#e66fa3', '#f2d15c', '#a28bf2'];
 
 /** Draws RGBA pixels at their own size; CSS scales the canvas (pixelated for small images). */
 export function drawRgba(canvas: HTMLCanvasElement, width: number, height: number, rgba: Uint8ClampedArray): void {

@@ -72,13 +72,14 @@ export class EditorState {
 
   get canUndo(): boolean {
     const e = this.undoStack.at(-1);
-    return !!e && this.permits(e.inverse);
+    return !!e && this.allows(e.inverse);
   }
   get canRedo(): boolean {
     const e = this.redoStack.at(-1);
-    return !!e && this.permits(e.forward);
+    return !!e && this.allows(e.forward);
   }
-  private permits(cmd: Command): boolean {
+  /** Whether `cmd` may be applied now (anything unless read-only; then what `allowReadOnly` admits). */
+  allows(cmd: Command): boolean {
     return !this.readOnly || this.allowReadOnly(cmd);
   }
   get undoLabel(): string | undefined {
@@ -93,7 +94,7 @@ export class EditorState {
 
   /** Applies a command as one undoable step. A command that throws leaves the document unchanged. */
   dispatch(cmd: Command, label: string, opts: DispatchOptions = {}): void {
-    if (!this.permits(cmd)) throw new Error('this graph is read-only');
+    if (!this.allows(cmd)) throw new Error('this graph is read-only');
     if (isNoOp(this.current, cmd)) return;
     const work = structuredClone(this.current);
     const inverse = applyCommand(work, cmd);
