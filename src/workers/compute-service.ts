@@ -38,15 +38,16 @@ export class ComputeService {
   private queue: EngineEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private sink: ((events: EngineEvent[]) => void) | undefined;
-  private info: ComputeInfo | undefined;
+  /** The backend choice in flight or made; a run waits for it, since tfjs ops before tf.ready() throw. */
+  private ready: Promise<ComputeInfo> | undefined;
 
   constructor() {
     this.engine.subscribe((e) => this.enqueue(e));
   }
 
-  async init(prefer: BrowserBackend | 'auto' = 'auto'): Promise<ComputeInfo> {
-    this.info ??= { ...(await selectBackend(prefer)), tfjs: tf.version_core };
-    return this.info;
+  init(prefer: BrowserBackend | 'auto' = 'auto'): Promise<ComputeInfo> {
+    this.ready ??= selectBackend(prefer).then((report) => ({ ...report, tfjs: tf.version_core }));
+    return this.ready;
   }
 
   catalog(): NodeTypeDescription[] {
@@ -70,6 +71,7 @@ export class ComputeService {
     this.controller?.abort();
     const controller = (this.controller = new AbortController());
     try {
+      await this.init();
       return await this.engine.run({ ...opts, signal: controller.signal });
     } finally {
       this.flush();
