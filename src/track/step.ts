@@ -23,6 +23,7 @@ import type { StepSettings } from './plan.ts';
 import type { LandmarkPairs, TrackingFrame } from './state.ts';
 import type { TrackVariables } from './variables.ts';
 import { breathe } from '../graph/breathe.ts';
+import { chunkObjective, chunkSilhouette, SCENE_INPUTS, sceneValues, type RayChunk, type RayChunkWorkers, type SceneTensors, type SceneValues } from './ray-chunk.ts';
 
 const BOUNDING_RADIUS = 0.7;
 
@@ -49,6 +50,8 @@ export interface StepInput {
   anchorYShifts: boolean;
   seed: number;
   diagnose?: boolean;
+  /** Evaluate the ray chunks there instead of in this thread. */
+  workers?: RayChunkWorkers;
 }
 
 export interface StepResult {
@@ -108,6 +111,24 @@ function scene(s: StepInput) {
   return { codes, pose, cond, field: modelRenderField(s.model, cond), renderParams };
 }
 type Scene = ReturnType<typeof scene>;
+
+/** The render's inputs under the current variables (inside a tape: differentiable w.r.t. them). */
+function sceneInputs(s: StepInput): SceneTensors {
+  const codes = s.vars.codes(s.row);
+  const pose = s.vars.pose(s.row);
+  return { zGeo: codes.zGeo, zApp: codes.zApp, zExp: codes.zExp, rot: pose.rot, trans: pose.trans, sh: s.vars.sh, colorA: s.vars.colorA, colorB: s.vars.colorB };
+}
+
+/** `f` of the render's inputs now, without a tape. */
+async function withSceneNow<T>(s: StepInput, f: (scene: SceneTensors) => Promise<T>): Promise<T> {
+  const scene = tf.tidy(() => sceneInputs(s) as unknown as tf.TensorContainer) as unknown as SceneTensors;
+  try {
+    return await f(scene);
+  } finally {
+    // sh and the colour correction are the variables themselves: only the derived inputs go.
+    tf.dispose([scene.zGeo, scene.zApp, scene.zExp, scene.rot, scene.trans]);
+  }
+}
 
 /** Weighted terms that do not depend on the rays, restricted to `families`. */
 function rayFreeTerms(s: StepInput, p: Prepared, sc: Scene, families: ReadonlySet<TermFamily>, record: (k: keyof LossWeights, v: tf.Scalar) => tf.Scalar): tf.Scalar[] {
@@ -187,7 +208,9 @@ function addInto(sums: Record<string, tf.Tensor>, grads: Record<string, tf.Tenso
 async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], families: ReadonlySet<TermFamily>): Promise<Gradients> {
   const w = s.settings.weights;
   const R = p.rays.count;
-  const chunk = Math.max(1, Math.min(R, s.sampling.rayChunk ?? R));
+  // Workers split even a batch that fits one tape, so that each of them gets a part.
+  const planned = Math.max(1, Math.min(R, s.sampling.rayChunk ?? R));
+  const chunk = s.workers ? Math.max(1, Math.min(planned, Math.ceil(R / s.workers.size))) : planned;
   const opts = (a: number, b: number) => chunkOptions({ variance: s.settings.variance, nCoarse: s.sampling.nCoarse, nImportance: s.sampling.nImportance, jitter: p.jitter }, p.bounds, a, b);
   const render = (sc: Scene, a: number, b: number) => renderRays(sc.field, sliceRays(p.rays, a, b), sc.renderParams, opts(a, b));
   const rgbPart = (out: { rgb: tf.Tensor2D }, a: number, b: number) =>
@@ -227,15 +250,38 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
     return { grads: r.grads, total, terms: await read() };
   }
 
+  const chunks = (dMask?: Float32Array): RayChunk[] => {
+    const out: RayChunk[] = [];
+    for (let a = 0; a < R; a += chunk) {
+      const b = Math.min(R, a + chunk);
+      out.push({
+        rays: sliceRays(p.rays, a, b),
+        options: opts(a, b),
+        w2cRotation: shRotation(s.frame.camera),
+        targetRgb: p.targetRgb.subarray(3 * a, 3 * b),
+        rayWeights: p.rayWeights.subarray(a, b),
+        share: (b - a) / R,
+        weights: { rgb: wantRgb ? w.rgb : 0, mask: wantMask ? w.mask : 0 },
+        ...(dMask ? { dMask: dMask.subarray(a, b) } : {}),
+      });
+    }
+    return out;
+  };
+  const workers = s.workers;
+  // The workers take the scene's values, read once per pass; the tracker's thread takes tensors.
+  const values = workers ? await withSceneNow(s, sceneValues) : undefined;
+
   let dMask: Float32Array | undefined;
   if (wantMask) {
     const silhouette = new Float32Array(R);
-    for (let a = 0; a < R; a += chunk) {
-      await breathe();
-      const b = Math.min(R, a + chunk);
-      const sil = tf.tidy(() => render(scene(s), a, b).weightsSum);
-      silhouette.set((await sil.data()) as Float32Array, a);
-      sil.dispose();
+    const parts = chunks();
+    if (workers) {
+      (await workers.silhouettes(s.model, values!, parts)).forEach((sil, i) => silhouette.set(sil, i * chunk));
+    } else {
+      for (const [i, c] of parts.entries()) {
+        await breathe();
+        silhouette.set(await withSceneNow(s, (scene) => chunkSilhouette(s.model, scene, c)), i * chunk);
+      }
     }
     const { value, grad } = tf.tidy(() => tf.valueAndGrad((x: tf.Tensor) => maskLoss(x as tf.Tensor1D, p.labels))(tf.tensor1d(silhouette)));
     kept.mask = value as tf.Scalar;
@@ -243,22 +289,33 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
     grad.dispose();
   }
   let rgbTotal = 0;
-  if (wantRgb || wantMask) {
-    for (let a = 0; a < R; a += chunk) {
+  if ((wantRgb || wantMask) && workers) {
+    // Σ over chunks of ∂objective/∂inputs, then one backward pass through the code space.
+    const results = await workers.gradients(s.model, values!, chunks(dMask));
+    const sum = {} as SceneValues;
+    for (const k of SCENE_INPUTS) {
+      const acc = new Float32Array(values![k].length);
+      for (const r of results) r.grads[k].forEach((g, j) => (acc[j] = acc[j]! + g));
+      sum[k] = acc;
+    }
+    rgbTotal = results.reduce((a, r) => a + r.rgb, 0);
+    const r = tf.variableGrads(() => {
+      const scene = sceneInputs(s);
+      const terms = SCENE_INPUTS.map((k) => tf.sum(tf.mul(scene[k], tf.tensor(sum[k], scene[k].shape))));
+      return tf.addN([...terms, zeroLink(vars)]) as tf.Scalar;
+    }, vars);
+    r.value.dispose();
+    addInto(sums, r.grads);
+  } else if (wantRgb || wantMask) {
+    for (const c of chunks(dMask)) {
       // Cancellation is checked between steps (a step's gradient sums must not leak); the
       // turns given here let the cancel itself arrive.
       await breathe();
-      const b = Math.min(R, a + chunk);
       let part: tf.Scalar | undefined;
       const r = tf.variableGrads(() => {
-        const out = render(scene(s), a, b);
-        const terms: tf.Tensor[] = [];
-        if (wantRgb) {
-          part = tf.keep(rgbPart(out, a, b));
-          terms.push(tf.mul(part, w.rgb));
-        }
-        if (dMask) terms.push(tf.mul(tf.sum(tf.mul(out.weightsSum, tf.tensor1d(dMask.subarray(a, b)))), w.mask));
-        return tf.addN(terms) as tf.Scalar;
+        const o = chunkObjective(s.model, sceneInputs(s), c);
+        part = o.rgb;
+        return o.objective;
       }, vars);
       if (part) {
         rgbTotal += (await part.data())[0]!;

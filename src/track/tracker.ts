@@ -30,6 +30,7 @@ import { seededRandom } from './ray-sampling.ts';
 import { trackingStep, type StepResult } from './step.ts';
 import { TrackVariables } from './variables.ts';
 import { breathe } from '../graph/breathe.ts';
+import { installedRayWorkers, type RayChunkWorkers } from './ray-chunk.ts';
 
 export interface TrackProgress extends StepResult {
   stage: 1 | 2;
@@ -60,6 +61,11 @@ export interface TrackOptions {
   poseInit?: 'identity' | 'landmarks';
   /** Differentiate each term family separately every N iterations (0: never) for gradient diagnostics. */
   diagnoseEvery?: number;
+  /**
+   * Where the ray chunks are evaluated: workers with their own model copy, `false` for this thread
+   * only; by default the process's installed workers (the CLI installs one per core).
+   */
+  workers?: RayChunkWorkers | false;
 }
 
 function checkAbort(o: TrackOptions): void {
@@ -74,6 +80,7 @@ export function startingState(model: NphmModel, nFrames: number, o: TrackOptions
 
 async function optimise(model: NphmModel, vars: TrackVariables, o: TrackOptions, run: { stage: 1 | 2; iterations: number; settings: (it: number) => StepSettings; row: (it: number) => number; frames: readonly TrackingFrame[]; seed: (it: number) => number }): Promise<void> {
   const opt = new GroupedAdam(vars.groups(run.settings(0).lr, o.plan.clipNorm));
+  const workers = o.workers === false ? undefined : (o.workers ?? installedRayWorkers());
   try {
     for (let it = 0; it < run.iterations; it++) {
       checkAbort(o);
@@ -89,6 +96,7 @@ async function optimise(model: NphmModel, vars: TrackVariables, o: TrackOptions,
         sampling: o.plan.sampling,
         pairs: o.pairs,
         anchorYShifts: o.anchorYShifts ?? false,
+        ...(workers ? { workers } : {}),
         seed: run.seed(it),
         diagnose,
       });

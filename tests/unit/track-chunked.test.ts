@@ -1,6 +1,7 @@
 /**
  * Ray-chunked tracking steps (bounded memory for the paper-size model) give the same gradients as
- * one step over all rays, including the silhouette loss, which is not a sum over rays.
+ * one step over all rays, including the silhouette loss, which is not a sum over rays; and so do
+ * steps whose chunks run in worker threads with their own copy of the model.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -14,6 +15,8 @@ import { track } from '../../src/track/tracker.ts';
 import type { TrackingFrame } from '../../src/track/state.ts';
 import { LANDMARK_PAIRS } from '../../src/track/landmark-pairs.ts';
 import { loadFixtureModel } from './helpers/fixture-model.ts';
+import { RayPool } from '../../src/parallel/ray-pool.ts';
+import type { RayChunkWorkers } from '../../src/track/ray-chunk.ts';
 
 let model: NphmModel;
 beforeAll(async () => {
@@ -22,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose());
 
-async function gradientsOfOneStep(rayChunk: number | undefined): Promise<Record<string, Float32Array>> {
+async function gradientsOfOneStep(rayChunk: number | undefined, workers: RayChunkWorkers | false = false): Promise<Record<string, Float32Array>> {
   const W = 24;
   const camera = makeCamera(W, W, [[50, 0, 11.5], [0, 50, 11.5], [0, 0, 1]], invertRigid(lookAtOpenGL([0, 0, 2.5], [0, 0, 0], [0, 1, 0])), 'opengl');
   const labels = Uint8Array.from({ length: W * W }, (_, i) => (Math.hypot((i % W) - 12, Math.floor(i / W) - 12) < 7 ? (i % 5 === 0 ? 14 : 2) : 0));
@@ -33,21 +36,42 @@ async function gradientsOfOneStep(rayChunk: number | undefined): Promise<Record<
     return {};
   });
   const schedule = { ...SHORT_SCHEDULE, codeSteps: 'raw' as const, sampling: { ...SHORT_SCHEDULE.sampling, raysPerIteration: 40, rayChunk } };
-  await track(model, [frame], { plan: resolveTrackingPlan(schedule, [0], { firstIterations: 1, stages: '1' }), pairs: LANDMARK_PAIRS, seed: 9 });
+  await track(model, [frame], { plan: resolveTrackingPlan(schedule, [0], { firstIterations: 1, stages: '1' }), pairs: LANDMARK_PAIRS, seed: 9, workers });
   spy.mockRestore();
   return recorded;
+}
+
+function expectEqualGradients(whole: Record<string, Float32Array>, other: Record<string, Float32Array>): void {
+  expect(Object.keys(other).sort()).toEqual(Object.keys(whole).sort());
+  for (const k of Object.keys(whole)) {
+    const a = whole[k]!, b = other[k]!;
+    const scale = Math.max(...a.map(Math.abs), 1e-12);
+    expect(scale, `${k} has a gradient`).toBeGreaterThan(1e-9);
+    const err = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+    expect(err / scale, k).toBeLessThan(1e-4);
+  }
 }
 
 it('chunked and unchunked steps give equal gradients for every parameter', async () => {
   const t0 = tf.memory().numTensors;
   const whole = await gradientsOfOneStep(undefined);
   const chunked = await gradientsOfOneStep(16);
-  expect(Object.keys(chunked).sort()).toEqual(Object.keys(whole).sort());
-  for (const k of Object.keys(whole)) {
-    const a = whole[k]!, b = chunked[k]!;
-    const scale = Math.max(...a.map(Math.abs), 1e-12);
-    const err = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
-    expect(err / scale, k).toBeLessThan(1e-4);
-  }
+  expectEqualGradients(whole, chunked);
   expect(tf.memory().numTensors).toBe(t0);
 });
+
+it('a step whose ray chunks run on two worker threads gives the same gradients', async () => {
+  const pool = new RayPool(2, 'wasm');
+  try {
+    const t0 = tf.memory().numTensors;
+    const whole = await gradientsOfOneStep(undefined);
+    // 40 rays over two threads: chunks of 20, the silhouette linearised across the threads.
+    const threaded = await gradientsOfOneStep(undefined, pool);
+    expectEqualGradients(whole, threaded);
+    // Two silhouette chunks and two gradient chunks went to the threads.
+    expect(pool.completed).toBe(4);
+    expect(tf.memory().numTensors).toBe(t0);
+  } finally {
+    await pool.close();
+  }
+}, 120_000);

@@ -1,0 +1,144 @@
+/**
+ * The ray part of one tracking step on one chunk of rays, as plain data in and out, so that the
+ * same code runs in the tracker's thread and in a worker that holds its own copy of the model.
+ *
+ * A chunk's objective is w_rgb · (its share of the colour L1) + w_mask · Σ_i (∂L_mask/∂P_i) · P_i,
+ * the silhouette term linearised at the whole batch's silhouettes (step.ts explains why that has
+ * the exact gradient). Its gradient is taken w.r.t. the scene's inputs — codes, pose, SH, colour
+ * correction — not the optimiser's variables: a worker knows nothing of the code space, and the
+ * tracker chains the summed input gradients through it in one small backward pass (the chain rule
+ * makes the two equal).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NphmModel } from '../nphm/model.ts';
+import type { Mat3 } from '../render/camera.ts';
+import { modelRenderField } from '../render/model-field.ts';
+import type { RayBatch } from '../render/rays.ts';
+import { renderRays, type RenderOptions } from '../render/render.ts';
+import { rgbL1Loss } from './losses.ts';
+
+/** The inputs of a frame's render that the objective is differentiated by. */
+export const SCENE_INPUTS = ['zGeo', 'zApp', 'zExp', 'rot', 'trans', 'sh', 'colorA', 'colorB'] as const;
+export type SceneInput = (typeof SCENE_INPUTS)[number];
+
+export type SceneTensors = Record<SceneInput, tf.Tensor>;
+/** Row-major values of every scene input (zExp [1, De], sh [9, 3], colorA [3, 3], colorB [1, 3]). */
+export type SceneValues = Record<SceneInput, Float32Array>;
+
+export interface RayChunk {
+  rays: RayBatch;
+  /** Render options with this chunk's bounds and jitter (render.ts `chunkOptions`). */
+  options: RenderOptions;
+  w2cRotation: Mat3;
+  /** [n·3] target colours and [n] colour weights of the chunk's rays. */
+  targetRgb: Float32Array;
+  rayWeights: Float32Array;
+  /** The chunk's share of the batch, n / R (the colour loss is a mean over the batch). */
+  share: number;
+  weights: { rgb: number; mask: number };
+  /** ∂L_mask/∂P_i of the whole batch at the chunk's rays; absent without a silhouette term. */
+  dMask?: Float32Array;
+}
+
+export interface ChunkGradients {
+  grads: SceneValues;
+  /** The chunk's share of the unweighted colour loss (0 without a colour term). */
+  rgb: number;
+}
+
+/** The chunk's rendered rays under `scene`. */
+function renderChunk(model: NphmModel, scene: SceneTensors, chunk: RayChunk) {
+  const cond = model.condition({ zGeo: scene.zGeo, zApp: scene.zApp, zExp: scene.zExp });
+  const params = { pose: { rot: scene.rot, trans: scene.trans }, sh: scene.sh, w2cRotation: chunk.w2cRotation, colorA: scene.colorA, colorB: scene.colorB };
+  return renderRays(modelRenderField(model, cond), chunk.rays, params, chunk.options);
+}
+
+/** The chunk's weighted objective and its unweighted colour share (kept: the caller disposes it). */
+export function chunkObjective(model: NphmModel, scene: SceneTensors, chunk: RayChunk): { objective: tf.Scalar; rgb?: tf.Scalar } {
+  const out = renderChunk(model, scene, chunk);
+  const n = chunk.rays.count;
+  const terms: tf.Tensor[] = [];
+  let rgb: tf.Scalar | undefined;
+  if (chunk.weights.rgb > 0) {
+    rgb = tf.keep(tf.mul(rgbL1Loss(out.rgb, tf.tensor2d(chunk.targetRgb, [n, 3]), tf.tensor1d(chunk.rayWeights)), chunk.share) as tf.Scalar);
+    terms.push(tf.mul(rgb, chunk.weights.rgb));
+  }
+  if (chunk.dMask && chunk.weights.mask > 0) terms.push(tf.mul(tf.sum(tf.mul(out.weightsSum, tf.tensor1d(chunk.dMask))), chunk.weights.mask));
+  const objective = (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
+  return rgb ? { objective, rgb } : { objective };
+}
+
+/** The chunk's silhouettes P (no tape). */
+export async function chunkSilhouette(model: NphmModel, scene: SceneTensors, chunk: RayChunk): Promise<Float32Array> {
+  const sil = tf.tidy(() => renderChunk(model, scene, chunk).weightsSum);
+  try {
+    return (await sil.data()) as Float32Array;
+  } finally {
+    sil.dispose();
+  }
+}
+
+const SHAPES = (v: SceneValues): Record<SceneInput, number[]> => ({
+  zGeo: [v.zGeo.length],
+  zApp: [v.zApp.length],
+  zExp: [1, v.zExp.length],
+  rot: [3],
+  trans: [3],
+  sh: [9, 3],
+  colorA: [3, 3],
+  colorB: [1, 3],
+});
+
+/** Tensors of `values` (the caller disposes them). */
+export function sceneTensors(values: SceneValues): SceneTensors {
+  const shapes = SHAPES(values);
+  return Object.fromEntries(SCENE_INPUTS.map((k) => [k, tf.tensor(values[k], shapes[k])])) as SceneTensors;
+}
+
+/** Values of the scene's tensors. */
+export async function sceneValues(scene: SceneTensors): Promise<SceneValues> {
+  const out = {} as SceneValues;
+  for (const k of SCENE_INPUTS) out[k] = (await scene[k].data()) as Float32Array;
+  return out;
+}
+
+/** The chunk objective's gradient w.r.t. every scene input, as values. */
+export async function chunkGradients(model: NphmModel, values: SceneValues, chunk: RayChunk): Promise<ChunkGradients> {
+  const inputs = sceneTensors(values);
+  let rgb: tf.Scalar | undefined;
+  const grads = tf.grads((...xs: tf.Tensor[]) => {
+    const scene = Object.fromEntries(SCENE_INPUTS.map((k, i) => [k, xs[i]!])) as SceneTensors;
+    const r = chunkObjective(model, scene, chunk);
+    rgb = r.rgb;
+    return r.objective;
+  })(SCENE_INPUTS.map((k) => inputs[k]));
+  try {
+    const out = {} as SceneValues;
+    for (const [i, k] of SCENE_INPUTS.entries()) out[k] = (await grads[i]!.data()) as Float32Array;
+    return { grads: out, rgb: rgb ? (await rgb.data())[0]! : 0 };
+  } finally {
+    tf.dispose([...grads, ...Object.values(inputs), ...(rgb ? [rgb] : [])]);
+  }
+}
+
+/**
+ * Where a step's ray chunks are evaluated when not in the tracker's own thread: a pool of workers
+ * with their own copy of the model (Node: `src/parallel`). Results come back in chunk order.
+ */
+export interface RayChunkWorkers {
+  /** How many chunks run at once. */
+  readonly size: number;
+  silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]>;
+  gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]>;
+}
+
+let installed: RayChunkWorkers | undefined;
+
+/** The process's ray workers (installed by the CLI), used by a tracking run that names none. */
+export function installedRayWorkers(): RayChunkWorkers | undefined {
+  return installed;
+}
+
+export function installRayWorkers(workers: RayChunkWorkers | undefined): void {
+  installed = workers;
+}
