@@ -42,6 +42,9 @@ export default defineConfig({
   server: { host: '127.0.0.1' },
   test: {
     sequence: { sequencer: LongestFirstSequencer },
+    // Test files already run one per core; a headless run inside one stays on its own thread
+    // (tests of the thread pool make their own).
+    env: { NPHM_THREADS: '1' },
     projects: [
       {
         extends: true,

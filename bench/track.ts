@@ -5,7 +5,9 @@
  * inversion (Broyden) and the backward pass (the rest of the step). Random weights of the paper-
  * size model by default (`--config small` for the fixture's small sizes, `--config default` for the
  * shipped default model's sizes).
- * Run: `nphm bench track [--backend wasm] [--reps 3] [--schedules paper,short] [--config paper|small|default]`.
+ * With `--threads N` (default: every core) the same iterations run again with their ray chunks on N
+ * worker threads (src/parallel), and the ratio to one thread is printed.
+ * Run: `nphm bench track [--backend wasm] [--reps 3] [--schedules paper,short] [--config paper|small|default] [--threads N]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -20,6 +22,8 @@ import { track, type TrackProgress } from '../src/track/tracker.ts';
 import type { TrackingFrame } from '../src/track/state.ts';
 import { LANDMARK_PAIRS } from '../src/track/landmark-pairs.ts';
 import { withCodes } from '../src/track/state-render.ts';
+import { RayPool } from '../src/parallel/ray-pool.ts';
+import { threadCount } from '../src/cli/threads.ts';
 
 const SMALL: NphmConfig = {
   decoder: {
@@ -42,6 +46,7 @@ export async function main(argv: string[]): Promise<void> {
   };
   const backend = await initNodeTf(parseBackend(arg('backend', 'wasm')));
   const reps = Number(arg('reps', '3'));
+  const threads = threadCount(argv.includes('--threads') ? arg('threads', '') : undefined, '');
   const cfgName = arg('config', 'paper');
   const configs: Record<string, () => NphmConfig> = {
     paper: () => PAPER_CONFIG,
@@ -97,14 +102,28 @@ export async function main(argv: string[]): Promise<void> {
       stamps.push(now - last);
       last = now;
     };
-    last = performance.now();
     const plan = resolveTrackingPlan(schedule, [0], { firstIterations: reps + 1, stages: '1', codeSteps: 'raw' }); // random-weight models carry no code statistics to step in
-    await track(model, [frame], { plan, pairs: LANDMARK_PAIRS, onProgress });
-    const step = stamps.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, stamps.length - 1);
+    const perIteration = async (workers: RayPool | false) => {
+      stamps.length = 0;
+      last = performance.now();
+      await track(model, [frame], { plan, pairs: LANDMARK_PAIRS, onProgress, workers });
+      // The first iteration warms up (and, with threads, builds each thread's model).
+      return stamps.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, stamps.length - 1);
+    };
+    const step = await perIteration(false);
     const backward = Math.max(0, step - coarse - fine - anchors);
     console.log(
       `${name.padEnd(6)} ${R} rays × (${K}+${M}) samples: ${step.toFixed(0)} ms/iteration = coarse ${coarse.toFixed(0)} + fine with normals ${fine.toFixed(0)} + anchor inversion ${anchors.toFixed(0)} + backward and the rest ${backward.toFixed(0)} ms`,
     );
+    if (threads > 1) {
+      const pool = new RayPool(threads, backend);
+      try {
+        const threaded = await perIteration(pool);
+        console.log(`${name.padEnd(6)} on ${threads} threads: ${threaded.toFixed(0)} ms/iteration, ${(step / threaded).toFixed(2)}× one thread`);
+      } finally {
+        await pool.close();
+      }
+    }
     tf.dispose([coarsePts, finePts]);
   }
   model.dispose();

@@ -131,14 +131,3 @@ export interface RayChunkWorkers {
   silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]>;
   gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]>;
 }
-
-let installed: RayChunkWorkers | undefined;
-
-/** The process's ray workers (installed by the CLI), used by a tracking run that names none. */
-export function installedRayWorkers(): RayChunkWorkers | undefined {
-  return installed;
-}
-
-export function installRayWorkers(workers: RayChunkWorkers | undefined): void {
-  installed = workers;
-}

@@ -208,9 +208,13 @@ function addInto(sums: Record<string, tf.Tensor>, grads: Record<string, tf.Tenso
 async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], families: ReadonlySet<TermFamily>): Promise<Gradients> {
   const w = s.settings.weights;
   const R = p.rays.count;
-  // Workers split even a batch that fits one tape, so that each of them gets a part.
   const planned = Math.max(1, Math.min(R, s.sampling.rayChunk ?? R));
-  const chunk = s.workers ? Math.max(1, Math.min(planned, Math.ceil(R / s.workers.size))) : planned;
+  // Workers take the chunks of a batch that needs chunking anyway. Splitting a batch that fits one
+  // tape would add a silhouette pass that costs as much as the threads save (bench/track.ts).
+  // The chunk count is a multiple of the threads, so that none of them idles in the last round.
+  const workers = planned < R ? s.workers : undefined;
+  const nChunks = workers ? workers.size * Math.ceil(R / (workers.size * planned)) : Math.ceil(R / planned);
+  const chunk = Math.ceil(R / nChunks);
   const opts = (a: number, b: number) => chunkOptions({ variance: s.settings.variance, nCoarse: s.sampling.nCoarse, nImportance: s.sampling.nImportance, jitter: p.jitter }, p.bounds, a, b);
   const render = (sc: Scene, a: number, b: number) => renderRays(sc.field, sliceRays(p.rays, a, b), sc.renderParams, opts(a, b));
   const rgbPart = (out: { rgb: tf.Tensor2D }, a: number, b: number) =>
@@ -267,7 +271,6 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
     }
     return out;
   };
-  const workers = s.workers;
   // The workers take the scene's values, read once per pass; the tracker's thread takes tensors.
   const values = workers ? await withSceneNow(s, sceneValues) : undefined;
 

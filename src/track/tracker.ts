@@ -30,7 +30,8 @@ import { seededRandom } from './ray-sampling.ts';
 import { trackingStep, type StepResult } from './step.ts';
 import { TrackVariables } from './variables.ts';
 import { breathe } from '../graph/breathe.ts';
-import { installedRayWorkers, type RayChunkWorkers } from './ray-chunk.ts';
+import type { RayChunkWorkers } from './ray-chunk.ts';
+import { installedRayWorkers } from './ray-workers.ts';
 
 export interface TrackProgress extends StepResult {
   stage: 1 | 2;

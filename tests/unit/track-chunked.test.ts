@@ -65,11 +65,15 @@ it('a step whose ray chunks run on two worker threads gives the same gradients',
   try {
     const t0 = tf.memory().numTensors;
     const whole = await gradientsOfOneStep(undefined);
-    // 40 rays over two threads: chunks of 20, the silhouette linearised across the threads.
-    const threaded = await gradientsOfOneStep(undefined, pool);
+    // 40 rays in chunks of at most 16 over two threads: four chunks of 10, the silhouette
+    // linearised across the threads.
+    const threaded = await gradientsOfOneStep(16, pool);
     expectEqualGradients(whole, threaded);
-    // Two silhouette chunks and two gradient chunks went to the threads.
-    expect(pool.completed).toBe(4);
+    // Four silhouette chunks and four gradient chunks went to the threads.
+    expect(pool.completed).toBe(8);
+    // A batch that fits one tape stays on this thread (splitting it would cost more than it saves).
+    await gradientsOfOneStep(undefined, pool);
+    expect(pool.completed).toBe(8);
     expect(tf.memory().numTensors).toBe(t0);
   } finally {
     await pool.close();

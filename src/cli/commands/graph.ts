@@ -11,18 +11,20 @@ import { jsonSafeText, terminalText } from '../../graph/safe-text.ts';
 import { writeAtomically } from '../atomic-write.ts';
 import { RunOutputs } from '../run-outputs.ts';
 import { ensureWritableDir, OutputDirError } from '../output-dir.ts';
+import { THREADS_USAGE, threadCount, withRayThreads } from '../threads.ts';
 
 const usage = `usage:
   nphm graph check FILE…
       validate graph files; exit 0 when all are valid, 2 with one line per problem otherwise
   nphm graph run FILE [--preset NAME] [--set NODE.PARAM=VALUE]… [--out DIR] [--backend wasm|cpu|webgpu] [--target NODE]…
-                 [--assets DIR]…
+                 [--assets DIR]… [--threads N]
       run a graph headless; writes the declared outputs and run-log.json into DIR (default ./out).
       Assets are read from the graph's folder, the studio's public folder, the --assets folders
       and the folders of files named by --set (relative to the working directory); never from
       elsewhere (symlinks are followed only within these). Each output is written when its node
       produces it. Ctrl-C stops the run at the running node's next step, keeps what was written
-      and logs the run as cancelled (exit 130); a second Ctrl-C quits at once.`;
+      and logs the run as cancelled (exit 130); a second Ctrl-C quits at once.
+      ${THREADS_USAGE}; on webgpu, one.`;
 
 async function check(files: string[]): Promise<number> {
   if (!files.length) throw new UsageError('no file given');
@@ -68,7 +70,9 @@ async function run(argv: string[]): Promise<number> {
   const { initNodeTf, parseBackend } = await import('../tf-node.ts');
   const tf = await import('@tensorflow/tfjs-core');
   const { terminalProgress } = await import('../progress.ts');
-  const backend = await initNodeTf(parseBackend(flag(args, 'backend')));
+  const backendName = parseBackend(flag(args, 'backend'));
+  const threads = backendName === 'webgpu' ? 1 : threadCount(flag(args, 'threads'));
+  const backend = await initNodeTf(backendName);
   const targets = args.flags.get('target');
   const tensorsBefore = tf.memory().numTensors;
   const outputs = new RunOutputs(outDir);
@@ -83,6 +87,7 @@ async function run(argv: string[]): Promise<number> {
     preset: flag(args, 'preset') ?? null,
     sets: args.flags.get('set') ?? [],
     backend,
+    threads,
     tfjs: tf.version_core,
     finishedAt: new Date().toISOString(),
     ...(summary ? { summary } : {}),
@@ -104,7 +109,7 @@ async function run(argv: string[]): Promise<number> {
     process.exit(130);
   };
   process.on('SIGINT', onSigint);
-  const summary = await engine.run({ signal: ac.signal, previews: false, ...(targets ? { targets } : {}) });
+  const summary = await withRayThreads(threads, backend, () => engine.run({ signal: ac.signal, previews: false, ...(targets ? { targets } : {}) }));
   // The engine hands back a cancelled run without waiting for a node that ignores its signal;
   // such a node's remaining compute is what the exit below cuts short.
   const tensorsAfterRun = tf.memory().numTensors;
@@ -112,7 +117,7 @@ async function run(argv: string[]): Promise<number> {
   if (!summary.cancelled) engine.dispose();
   writeRunLog(outDir, runLog(summary, { cancelled: summary.cancelled, nodes: nodeStates, tensors: { before: tensorsBefore, afterRun: tensorsAfterRun, afterDispose: tf.memory().numTensors } }));
   process.off('SIGINT', onSigint);
-  console.log(`${summary.ok ? 'done' : summary.cancelled ? 'cancelled' : 'failed'} in ${(summary.ms / 1000).toFixed(2)} s on ${backend}: ${outputs.written.length} output file(s) in ${outDir}`);
+  console.log(`${summary.ok ? 'done' : summary.cancelled ? 'cancelled' : 'failed'} in ${(summary.ms / 1000).toFixed(2)} s on ${backend} (${threads} thread${threads > 1 ? 's' : ''}): ${outputs.written.length} output file(s) in ${outDir}`);
   for (const f of summary.failed) console.error(`node '${f.nodeId}' failed: ${terminalText(f.message)}`);
   for (const r of outputs.refused) console.error(r);
   if (summary.blocked.length) console.error(`blocked by failures upstream: ${summary.blocked.join(', ')}`);
