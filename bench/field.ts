@@ -8,9 +8,17 @@
  * --profile) the time per kernel of one chunk.
  * Run: `nphm bench field [--backend wasm|cpu|webgpu] [--batch 14400] [--reps 3] [--chunk N]
  *       [--grad-chunk N] [--profile] [--dispatch] [--skip-grad] [--copying-identity] [--workers N]`.
- * --workers N additionally runs the batch split over N worker threads (one wasm backend each).
+ * --workers N (default: every core; 0: none) also runs the batch split over N worker threads (one
+ * wasm backend each). --reference DIR (or MONONPHM_REPO): a checkout of the original MonoNPHM code;
+ * its field is then timed in the same run with ../shared/tools/torch-reference (Debian's
+ * python3-torch) and the ratios printed; without one the bench says so and skips it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
 import { PAPER_CONFIG, derivedSizes } from '../src/nphm/config.ts';
 import { buildModel, randomStateDicts } from '../src/nphm/state-dict.ts';
@@ -191,19 +199,57 @@ export async function main(argv: string[] = []): Promise<FieldBenchResult> {
   result.peakRssMB = process.resourceUsage().maxRSS / 1024;
   result.peakTfMB = peakTf / 2 ** 20;
   console.log(`  peak memory: process RSS ${result.peakRssMB.toFixed(0)} MB (wasm memory only grows), tf.memory() peak ${result.peakTfMB.toFixed(0)} MB`);
-  console.log(`  reference (original PyTorch, 2 threads, this machine): ~4000 points/s no grad, ~500 points/s with normals + backward`);
 
   if (argv.includes('--profile')) await profile(model, pts.subarray(0, 3 * Math.min(batch, chunk)), codes);
   if (argv.includes('--dispatch')) await compareDispatch(batch);
-  const workers = Number(opt(argv, 'workers') ?? 0);
+  const workers = Number(opt(argv, 'workers') ?? availableParallelism());
+  let threaded: Awaited<ReturnType<typeof workerPool>> | undefined;
   if (workers >= 1) {
     const codeData = { zGeo: (await zGeo.data()) as Float32Array, zApp: (await zApp.data()) as Float32Array, zExp: (await zExp.data()) as Float32Array };
-    await workerPool(workers, pts, codeData, { chunk: Math.ceil(chunk / workers), gradChunk, reps, skipGrad: argv.includes('--skip-grad'), backend });
+    threaded = await workerPool(workers, pts, codeData, { chunk: Math.ceil(chunk / workers), gradChunk, reps, skipGrad: argv.includes('--skip-grad'), backend });
   }
-
   tf.dispose([zGeo, zApp, zExp]);
   model.dispose();
+
+  // The original runs after ours, never beside it: two heavy processes on two cores time neither.
+  const ref = torchReference(opt(argv, 'reference') ?? process.env.MONONPHM_REPO, batch, Math.max(1, workers || availableParallelism()));
+  if (ref) {
+    const row = (what: string, ours: number | undefined, theirs: number) =>
+      console.log(`  ${what.padEnd(34)} ${ours === undefined ? '–' : ours.toFixed(0).padStart(6)} points/s against ${theirs.toFixed(0).padStart(6)}: ${ours === undefined ? '–' : `${(ours / theirs).toFixed(2)}×`}`);
+    console.log(`  original MonoNPHM (PyTorch ${ref.torch}, ${ref.threads} threads, same run, ${batch} points):`);
+    row('sdf+rgb no grad, one thread', result.noGrad.pointsPerSecond, ref.eval_nograd_points_per_s);
+    if (threaded) row(`sdf+rgb no grad, ${workers} threads`, threaded.noGradPps, ref.eval_nograd_points_per_s);
+    row('normals + backward, one thread', result.grad?.pointsPerSecond, ref.eval_grad_points_per_s);
+    if (threaded) row(`normals + backward, ${workers} threads`, threaded.gradPps, ref.eval_grad_points_per_s);
+  }
   return result;
+}
+
+interface TorchFigures {
+  torch: string;
+  threads: number;
+  eval_nograd_points_per_s: number;
+  eval_grad_points_per_s: number;
+}
+
+/** The original field's speed on this machine now, or undefined (with the reason printed). */
+function torchReference(repo: string | undefined, points: number, threads: number): TorchFigures | undefined {
+  const script = fileURLToPath(new URL('../../shared/tools/torch-reference/field_bench.py', import.meta.url));
+  const skip = (why: string) => {
+    console.log(`  original MonoNPHM: not timed (${why})`);
+    return undefined;
+  };
+  if (!existsSync(script)) return skip(`no ${script}`);
+  if (!repo) return skip('give --reference DIR or MONONPHM_REPO: a checkout of github SimonGiebenhain/MonoNPHM, see that folder\'s README');
+  if (!existsSync(join(repo, 'src'))) return skip(`${repo} is not a MonoNPHM checkout`);
+  console.log(`  original MonoNPHM: timing ${points} points with ${script} …`);
+  const r = spawnSync('/usr/bin/python3', [script, '--repo', repo, '--points', String(points), '--threads', String(threads)], { encoding: 'utf8', timeout: 1_800_000 });
+  const line = r.stdout?.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as TorchFigures;
+  } catch {
+    return skip(`the reference script failed: ${(r.stderr || r.error?.message || line).trim().split('\n').pop()}`);
+  }
 }
 
 /** Time per kernel (summed by name) and per stage of one no-grad chunk. */
@@ -271,7 +317,7 @@ async function workerPool(
   pts: Float32Array,
   codes: { zGeo: Float32Array; zApp: Float32Array; zExp: Float32Array },
   o: { chunk: number; gradChunk: number; reps: number; skipGrad: boolean; backend: string },
-): Promise<void> {
+): Promise<{ noGradPps: number; gradPps?: number }> {
   const { Worker } = await import('node:worker_threads');
   // The worker is TypeScript: register tsx inside it before importing the module.
   const api = import.meta.resolve('tsx/esm/api');
@@ -318,13 +364,16 @@ async function workerPool(
     return { ms: t[Math.floor(t.length / 2)]!, cpuMs: c / reps };
   };
   const no = await measure('nograd', o.reps);
+  let gradPps: number | undefined;
   console.log(`  ${n} worker threads, sdf+rgb no grad:  ${no.ms.toFixed(0)} ms / batch = ${((N / no.ms) * 1000).toFixed(0)} points/s (${((100 * (N / no.ms) * 1000 * FLOP_PER_POINT) / CEILING_FLOPS).toFixed(1)} % of the ceiling); CPU ${no.cpuMs.toFixed(0)} ms`);
   if (!o.skipGrad) {
     const g = await measure('grad', Math.max(1, Math.min(o.reps, 2)));
+    gradPps = (N / g.ms) * 1000;
     console.log(`  ${n} worker threads, normals + backward: ${g.ms.toFixed(0)} ms / batch = ${((N / g.ms) * 1000).toFixed(0)} points/s; CPU ${g.cpuMs.toFixed(0)} ms`);
   }
   console.log(`      process RSS peak with workers: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   await Promise.all(pool.map((w) => w.terminate()));
+  return { noGradPps: (N / no.ms) * 1000, ...(gradPps !== undefined ? { gradPps } : {}) };
 }
 
 /**
