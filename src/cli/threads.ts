@@ -9,7 +9,8 @@ import { installRayWorkers } from '../track/ray-workers.ts';
 
 export const THREADS_USAGE = '--threads N: worker threads for tracking (default: NPHM_THREADS, else every core; 1: this thread only)';
 
-export function threadCount(flagValue: string | undefined, env: string | undefined = process.env.NPHM_THREADS): number {
+/** `env` is NPHM_THREADS' value as the caller read it. */
+export function threadCount(flagValue: string | undefined, env: string | undefined): number {
   const given = flagValue ?? env;
   if (given === undefined || given === '') return availableParallelism();
   const n = Number(given);

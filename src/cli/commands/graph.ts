@@ -71,7 +71,7 @@ async function run(argv: string[]): Promise<number> {
   const tf = await import('@tensorflow/tfjs-core');
   const { terminalProgress } = await import('../progress.ts');
   const backendName = parseBackend(flag(args, 'backend'));
-  const threads = backendName === 'webgpu' ? 1 : threadCount(flag(args, 'threads'));
+  const threads = backendName === 'webgpu' ? 1 : threadCount(flag(args, 'threads'), process.env.NPHM_THREADS);
   const backend = await initNodeTf(backendName);
   const targets = args.flags.get('target');
   const tensorsBefore = tf.memory().numTensors;
