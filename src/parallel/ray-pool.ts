@@ -6,7 +6,7 @@
 import { Piscina } from 'piscina';
 import type { NphmModel } from '../nphm/model.ts';
 import { paramsPayload, type ParamsPayload } from '../nphm/params-transfer.ts';
-import type { ChunkGradients, RayChunk, RayChunkWorkers, SceneValues } from '../track/ray-chunk.ts';
+import { abandonBarrier, type ChunkGradients, type RayChunk, type RayChunkWorkers, type SceneValues } from '../track/ray-chunk.ts';
 import type { RayTask } from './ray-task.ts';
 
 let nextKey = 1;
@@ -15,6 +15,11 @@ export class RayPool implements RayChunkWorkers {
   private readonly pool: Piscina<RayTask, Float32Array | ChunkGradients>;
   /** Each model's weights, read once and shared with every thread (never copied per step). */
   private readonly models = new WeakMap<NphmModel, Promise<{ key: number; payload: ParamsPayload }>>();
+  /**
+   * One call at a time: the chunks of a step that meet at a mask barrier must all hold a thread at
+   * once, which another call's tasks in the queue could prevent.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(readonly size: number, backend: string) {
     this.pool = new Piscina({
@@ -36,14 +41,32 @@ export class RayPool implements RayChunkWorkers {
     return entry;
   }
 
-  async silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]> {
-    const m = await this.model(model);
-    return Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'silhouette', scene, chunk }) as Promise<Float32Array>));
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(f);
+    this.turn = result.catch(() => undefined);
+    return result;
   }
 
-  async gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]> {
-    const m = await this.model(model);
-    return Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'gradients', scene, chunk }) as Promise<ChunkGradients>));
+  silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]> {
+    return this.exclusive(async () => {
+      const m = await this.model(model);
+      return Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'silhouette', scene, chunk }) as Promise<Float32Array>));
+    });
+  }
+
+  gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]> {
+    const barrier = chunks[0]?.barrier;
+    if (barrier && chunks.length > this.size) throw new Error(`ray pool: ${chunks.length} chunks cannot meet at a barrier on ${this.size} threads`);
+    return this.exclusive(async () => {
+      const m = await this.model(model);
+      try {
+        return await Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'gradients', scene, chunk }) as Promise<ChunkGradients>));
+      } catch (e) {
+        // The chunks still waiting for the failed one would wait until their timeout.
+        if (barrier) abandonBarrier(barrier);
+        throw e;
+      }
+    });
   }
 
   /** Tasks the threads have finished (for tests and benchmarks). */

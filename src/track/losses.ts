@@ -61,6 +61,18 @@ export function maskLoss(silhouette: tf.Tensor1D, labels: ArrayLike<number>): tf
 }
 
 /**
+ * The mask loss of a whole batch's silhouettes and its gradient ∂L/∂P_i: what a ray-chunked step
+ * linearises each chunk's silhouette term with. Tensors, so that a caller reads them the way its
+ * backend allows.
+ */
+export function maskLossGradient(silhouette: Float32Array, labels: ArrayLike<number>): { value: tf.Scalar; grad: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => maskLoss(x as tf.Tensor1D, labels))(tf.tensor1d(silhouette));
+    return { value: value as tf.Scalar, grad: grad as tf.Tensor1D };
+  });
+}
+
+/**
  * Landmark loss: mean over valid pairs and both coordinates of (scale_k·(p_k − lm_k)/[W, H])².
  * `projected` [P,2] pixels of the posed anchors of the pairs, `targets` [P,2] detected landmarks.
  */

@@ -15,7 +15,7 @@ import type { Mat3 } from '../render/camera.ts';
 import { modelRenderField } from '../render/model-field.ts';
 import type { RayBatch } from '../render/rays.ts';
 import { renderRays, type RenderOptions } from '../render/render.ts';
-import { rgbL1Loss } from './losses.ts';
+import { maskLossGradient, rgbL1Loss } from './losses.ts';
 
 /** The inputs of a frame's render that the objective is differentiated by. */
 export const SCENE_INPUTS = ['zGeo', 'zApp', 'zExp', 'rot', 'trans', 'sh', 'colorA', 'colorB'] as const;
@@ -38,6 +38,68 @@ export interface RayChunk {
   weights: { rgb: number; mask: number };
   /** ∂L_mask/∂P_i of the whole batch at the chunk's rays; absent without a silhouette term. */
   dMask?: Float32Array;
+  /** Instead of `dMask`: where the batch's chunks meet to compute it (see MaskBarrier). */
+  barrier?: MaskBarrier;
+}
+
+/**
+ * The chunks of one batch, each on its own thread and all running at once, meet after their
+ * forward pass: each writes its silhouettes into shared memory, the last to arrive computes the
+ * batch's ∂L_mask/∂P for everyone, and each then linearises its silhouette term with it in the
+ * same tape. The batch so needs no separate silhouette pass, which on this model costs about as
+ * much as the backward pass the threads share.
+ */
+export interface MaskBarrier {
+  /** Int32 [arrived, state]; state 0: waiting, 1: gradient ready, 2: abandoned. */
+  sync: SharedArrayBuffer;
+  /** Float32 [R] silhouettes, [R] ∂L/∂P, [1] the loss. */
+  values: SharedArrayBuffer;
+  labels: Uint8Array;
+  chunks: number;
+  /** The chunk's first ray in the batch (set per chunk). */
+  start: number;
+  /** A safety net against a partner that never arrives (its failure abandons the barrier first). */
+  timeoutMs: number;
+}
+
+export function maskBarrier(labels: Uint8Array, chunks: number, timeoutMs = 600_000): MaskBarrier {
+  return { sync: new SharedArrayBuffer(8), values: new SharedArrayBuffer(4 * (2 * labels.length + 1)), labels, chunks, start: 0, timeoutMs };
+}
+
+/** Wakes the chunks waiting at `b` with an error (a partner failed). */
+export function abandonBarrier(b: MaskBarrier): void {
+  const sync = new Int32Array(b.sync);
+  Atomics.compareExchange(sync, 1, 0, 2);
+  Atomics.notify(sync, 1);
+}
+
+/** The batch's mask loss, once every chunk has passed the barrier. */
+export function barrierLoss(b: MaskBarrier): number {
+  return new Float32Array(b.values)[2 * b.labels.length]!;
+}
+
+/** Synchronous: it runs inside the chunk's tape, between its forward and its backward pass. */
+function meetAtBarrier(b: MaskBarrier, silhouette: tf.Tensor1D): Float32Array {
+  const R = b.labels.length;
+  const n = silhouette.shape[0];
+  const shared = new Float32Array(b.values);
+  shared.set(silhouette.dataSync() as Float32Array, b.start);
+  const sync = new Int32Array(b.sync);
+  if (Atomics.add(sync, 0, 1) + 1 === b.chunks) {
+    try {
+      const { value, grad } = maskLossGradient(shared.slice(0, R), b.labels);
+      shared.set(grad.dataSync() as Float32Array, R);
+      shared[2 * R] = value.dataSync()[0]!;
+      tf.dispose([value, grad]);
+      Atomics.compareExchange(sync, 1, 0, 1);
+    } finally {
+      abandonBarrier(b);
+    }
+  } else if (Atomics.wait(sync, 1, 0, b.timeoutMs) === 'timed-out') {
+    throw new Error(`ray workers: the other chunks of the step did not arrive within ${b.timeoutMs / 1000} s`);
+  }
+  if (Atomics.load(sync, 1) !== 1) throw new Error('ray workers: another chunk of the step failed');
+  return shared.slice(R + b.start, R + b.start + n);
 }
 
 export interface ChunkGradients {
@@ -63,7 +125,8 @@ export function chunkObjective(model: NphmModel, scene: SceneTensors, chunk: Ray
     rgb = tf.keep(tf.mul(rgbL1Loss(out.rgb, tf.tensor2d(chunk.targetRgb, [n, 3]), tf.tensor1d(chunk.rayWeights)), chunk.share) as tf.Scalar);
     terms.push(tf.mul(rgb, chunk.weights.rgb));
   }
-  if (chunk.dMask && chunk.weights.mask > 0) terms.push(tf.mul(tf.sum(tf.mul(out.weightsSum, tf.tensor1d(chunk.dMask))), chunk.weights.mask));
+  const dMask = chunk.weights.mask > 0 ? (chunk.barrier ? meetAtBarrier(chunk.barrier, out.weightsSum) : chunk.dMask) : undefined;
+  if (dMask) terms.push(tf.mul(tf.sum(tf.mul(out.weightsSum, tf.tensor1d(dMask))), chunk.weights.mask));
   const objective = (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
   return rgb ? { objective, rgb } : { objective };
 }

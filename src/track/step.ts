@@ -14,7 +14,7 @@ import { ORIGINAL_TRACKER_Y_SHIFTS, type AnchorSolution } from '../nphm/anchor-i
 import { cameraRays, sliceRays, sphereBounds } from '../render/rays.ts';
 import { chunkOptions, renderRays, shRotation } from '../render/render.ts';
 import { modelRenderField } from '../render/model-field.ts';
-import { landmarkLoss, maskLoss, rgbL1Loss, rgbRayWeights, selectRows, sliceMeanSquare, sliceSquaredNorm, symmetryDistance, temporalSmoothness } from './losses.ts';
+import { landmarkLoss, maskLoss, maskLossGradient, rgbL1Loss, rgbRayWeights, selectRows, sliceMeanSquare, sliceSquaredNorm, symmetryDistance, temporalSmoothness } from './losses.ts';
 import type { GroupedAdam } from './optimizer.ts';
 import { projectToPixels } from './projection.ts';
 import { sampleRayPixels, seededRandom } from './ray-sampling.ts';
@@ -23,7 +23,7 @@ import type { StepSettings } from './plan.ts';
 import type { LandmarkPairs, TrackingFrame } from './state.ts';
 import type { TrackVariables } from './variables.ts';
 import { breathe } from '../graph/breathe.ts';
-import { chunkObjective, chunkSilhouette, SCENE_INPUTS, sceneValues, type RayChunk, type RayChunkWorkers, type SceneTensors, type SceneValues } from './ray-chunk.ts';
+import { barrierLoss, chunkObjective, chunkSilhouette, maskBarrier, SCENE_INPUTS, sceneValues, type RayChunk, type RayChunkWorkers, type SceneTensors, type SceneValues } from './ray-chunk.ts';
 
 const BOUNDING_RADIUS = 0.7;
 
@@ -208,19 +208,20 @@ function addInto(sums: Record<string, tf.Tensor>, grads: Record<string, tf.Tenso
 async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], families: ReadonlySet<TermFamily>): Promise<Gradients> {
   const w = s.settings.weights;
   const R = p.rays.count;
+  const wantRgb = families.has('rgb') && w.rgb > 0;
+  const wantMask = families.has('mask') && w.mask > 0;
   const planned = Math.max(1, Math.min(R, s.sampling.rayChunk ?? R));
-  // Workers take the chunks of a batch that needs chunking anyway. Splitting a batch that fits one
-  // tape would add a silhouette pass that costs as much as the threads save (bench/track.ts).
-  // The chunk count is a multiple of the threads, so that none of them idles in the last round.
-  const workers = planned < R ? s.workers : undefined;
-  const nChunks = workers ? workers.size * Math.ceil(R / (workers.size * planned)) : Math.ceil(R / planned);
+  const workers = s.workers && s.workers.size > 1 ? s.workers : undefined;
+  // With threads, the chunk count is a multiple of theirs (none idles in the last round), and when
+  // every chunk can run at once the silhouette term meets at a barrier instead of a silhouette
+  // pass first (ray-chunk.ts MaskBarrier): that pass costs as much as the threads save.
+  const nChunks = Math.min(R, workers ? workers.size * Math.ceil(R / (workers.size * planned)) : Math.ceil(R / planned));
   const chunk = Math.ceil(R / nChunks);
+  const barrier = workers && wantMask && Math.ceil(R / chunk) <= workers.size ? maskBarrier(p.labels, Math.ceil(R / chunk)) : undefined;
   const opts = (a: number, b: number) => chunkOptions({ variance: s.settings.variance, nCoarse: s.sampling.nCoarse, nImportance: s.sampling.nImportance, jitter: p.jitter }, p.bounds, a, b);
   const render = (sc: Scene, a: number, b: number) => renderRays(sc.field, sliceRays(p.rays, a, b), sc.renderParams, opts(a, b));
   const rgbPart = (out: { rgb: tf.Tensor2D }, a: number, b: number) =>
     tf.mul(rgbL1Loss(out.rgb, tf.tensor2d(p.targetRgb.subarray(3 * a, 3 * b), [b - a, 3]), tf.tensor1d(p.rayWeights.subarray(a, b))), (b - a) / R) as tf.Scalar;
-  const wantRgb = families.has('rgb') && w.rgb > 0;
-  const wantMask = families.has('mask') && w.mask > 0;
 
   const kept: Partial<Record<keyof LossWeights, tf.Scalar>> = {};
   const record = (k: keyof LossWeights, v: tf.Scalar) => {
@@ -267,6 +268,7 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
         share: (b - a) / R,
         weights: { rgb: wantRgb ? w.rgb : 0, mask: wantMask ? w.mask : 0 },
         ...(dMask ? { dMask: dMask.subarray(a, b) } : {}),
+        ...(barrier ? { barrier: { ...barrier, start: a } } : {}),
       });
     }
     return out;
@@ -275,7 +277,7 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
   const values = workers ? await withSceneNow(s, sceneValues) : undefined;
 
   let dMask: Float32Array | undefined;
-  if (wantMask) {
+  if (wantMask && !barrier) {
     const silhouette = new Float32Array(R);
     const parts = chunks();
     if (workers) {
@@ -286,15 +288,27 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
         silhouette.set(await withSceneNow(s, (scene) => chunkSilhouette(s.model, scene, c)), i * chunk);
       }
     }
-    const { value, grad } = tf.tidy(() => tf.valueAndGrad((x: tf.Tensor) => maskLoss(x as tf.Tensor1D, p.labels))(tf.tensor1d(silhouette)));
-    kept.mask = value as tf.Scalar;
+    const { value, grad } = maskLossGradient(silhouette, p.labels);
+    kept.mask = value;
     dMask = (await grad.data()) as Float32Array;
     grad.dispose();
   }
   let rgbTotal = 0;
-  if ((wantRgb || wantMask) && workers) {
+  let maskValue: number | undefined;
+  const pending = (wantRgb || wantMask) && workers ? workers.gradients(s.model, values!, chunks(dMask)) : undefined;
+  pending?.catch(() => undefined);
+  // The terms without rays meanwhile, on this thread.
+  const free = tf.variableGrads(() => {
+    const parts = rayFreeTerms(s, p, scene(s), families, record);
+    parts.push(zeroLink(vars));
+    return tf.addN(parts) as tf.Scalar;
+  }, vars);
+  const freeTotal = (await free.value.data())[0]!;
+  free.value.dispose();
+  addInto(sums, free.grads);
+  if (pending) {
     // Σ over chunks of ∂objective/∂inputs, then one backward pass through the code space.
-    const results = await workers.gradients(s.model, values!, chunks(dMask));
+    const results = await pending;
     const sum = {} as SceneValues;
     for (const k of SCENE_INPUTS) {
       const acc = new Float32Array(values![k].length);
@@ -302,6 +316,7 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
       sum[k] = acc;
     }
     rgbTotal = results.reduce((a, r) => a + r.rgb, 0);
+    if (barrier) maskValue = barrierLoss(barrier);
     const r = tf.variableGrads(() => {
       const scene = sceneInputs(s);
       const terms = SCENE_INPUTS.map((k) => tf.sum(tf.mul(scene[k], tf.tensor(sum[k], scene[k].shape))));
@@ -328,16 +343,9 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
       addInto(sums, r.grads);
     }
   }
-  const free = tf.variableGrads(() => {
-    const parts = rayFreeTerms(s, p, scene(s), families, record);
-    parts.push(zeroLink(vars));
-    return tf.addN(parts) as tf.Scalar;
-  }, vars);
-  const freeTotal = (await free.value.data())[0]!;
-  free.value.dispose();
-  addInto(sums, free.grads);
   const terms = await read();
   if (wantRgb) terms.rgb = rgbTotal;
+  if (maskValue !== undefined) terms.mask = maskValue;
   return { grads: sums, total: freeTotal + (wantRgb ? w.rgb * rgbTotal : 0) + (wantMask ? w.mask * terms.mask! : 0), terms };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Ray-chunked tracking steps (bounded memory for the paper-size model) give the same gradients as
  * one step over all rays, including the silhouette loss, which is not a sum over rays; and so do
- * steps whose chunks run in worker threads with their own copy of the model.
+ * steps whose chunks run in worker threads with their own copy of the model, with a silhouette pass
+ * first or with the chunks meeting at a barrier in the middle of their tapes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -71,9 +72,10 @@ it('a step whose ray chunks run on two worker threads gives the same gradients',
     expectEqualGradients(whole, threaded);
     // Four silhouette chunks and four gradient chunks went to the threads.
     expect(pool.completed).toBe(8);
-    // A batch that fits one tape stays on this thread (splitting it would cost more than it saves).
-    await gradientsOfOneStep(undefined, pool);
-    expect(pool.completed).toBe(8);
+    // A batch whose chunks all fit on the threads at once: two chunks of 20 that meet at the mask
+    // barrier, with no silhouette pass.
+    expectEqualGradients(whole, await gradientsOfOneStep(undefined, pool));
+    expect(pool.completed).toBe(10);
     expect(tf.memory().numTensors).toBe(t0);
   } finally {
     await pool.close();
