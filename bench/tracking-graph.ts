@@ -14,6 +14,8 @@
  * - `--model models/x/model.json`: another studio model (relative to public/).
  * - `--pose-init truth`: start every frame at its ground-truth pose (separates shape from pose);
  *   `--set NODE.PARAM=V,…`: any other override of the graph.
+ * - `--threads N`: worker threads for the tracking steps and renders (default 1 here, so that
+ *   figures compare across runs; `nphm graph run` defaults to every core).
  */
 import { fileURLToPath } from 'node:url';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
@@ -23,11 +25,17 @@ import { formatAccuracy, REGIONS } from '../src/track/accuracy.ts';
 import type { EngineEvent } from '../src/graph/runtime-types.ts';
 import type { CodeSequenceValue, VideoValue } from '../src/nodes/nphm/values.ts';
 import { readTrueCodes, expressionErrors } from '../src/cli/true-codes.ts';
+import { threadCount, withRayThreads } from '../src/cli/threads.ts';
 
 const GRAPH = fileURLToPath(new URL('../graphs/tracking.graph.json', import.meta.url));
 
-export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; model?: string; backend?: string; video?: string; 'pose-init'?: string; set?: string } = {}): Promise<void> {
+export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; model?: string; backend?: string; video?: string; 'pose-init'?: string; set?: string; threads?: number } = {}): Promise<void> {
   const backend = await initNodeTf(parseBackend(opts.backend ?? 'wasm'));
+  const threads = threadCount(opts.threads === undefined ? '1' : String(opts.threads), undefined);
+  await withRayThreads(threads, backend, () => trackingGraphBench(opts, backend, threads));
+}
+
+async function trackingGraphBench(opts: Parameters<typeof runTrackingGraphBench>[0] & object, backend: string, threads: number): Promise<void> {
   for (const preset of (opts.presets ?? 'quick').split(',')) {
     const sets = [
       ...(opts.frames ? [`video.end=${opts.frames - 1}`] : []),
@@ -48,7 +56,7 @@ export async function runTrackingGraphBench(opts: { presets?: string; frames?: n
     const video = engine.outputs('video')!.video as VideoValue;
     const frames = acc.tracked.length;
     const opt = (nodeMs.get('optimizer') ?? NaN) / 1000;
-    console.log(`tracking graph, preset ${preset}, ${video.name}, ${frames} frames, backend ${backend}`);
+    console.log(`tracking graph, preset ${preset}, ${video.name}, ${frames} frames, backend ${backend}, ${threads} thread${threads > 1 ? 's' : ''}`);
     console.log(`  optimiser ${opt.toFixed(1)} s = ${(opt / frames).toFixed(1)} s/frame; meshes ${((nodeMs.get('meshes') ?? NaN) / 1000).toFixed(1)} s; overlays ${((nodeMs.get('overlay') ?? NaN) / 1000).toFixed(1)} s; whole graph ${wall.toFixed(1)} s`);
     for (const region of REGIONS) {
       console.log(`  [${region}] (${Math.round(acc.trackedMean[region].points)} ground-truth points per frame)`);

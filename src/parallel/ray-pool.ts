@@ -6,13 +6,13 @@
 import { Piscina } from 'piscina';
 import type { NphmModel } from '../nphm/model.ts';
 import { paramsPayload, type ParamsPayload } from '../nphm/params-transfer.ts';
-import { abandonBarrier, type ChunkGradients, type RayChunk, type RayChunkWorkers, type SceneValues } from '../track/ray-chunk.ts';
+import { abandonBarrier, type ChunkGradients, type RayChunk, type RayChunkWorkers, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
 import type { RayTask } from './ray-task.ts';
 
 let nextKey = 1;
 
 export class RayPool implements RayChunkWorkers {
-  private readonly pool: Piscina<RayTask, Float32Array | ChunkGradients>;
+  private readonly pool: Piscina<RayTask, Float32Array | ChunkGradients | RenderedChunk>;
   /** Each model's weights, read once and shared with every thread (never copied per step). */
   private readonly models = new WeakMap<NphmModel, Promise<{ key: number; payload: ParamsPayload }>>();
   /**
@@ -66,6 +66,19 @@ export class RayPool implements RayChunkWorkers {
         if (barrier) abandonBarrier(barrier);
         throw e;
       }
+    });
+  }
+
+  render(model: NphmModel, scene: RenderScene, chunks: readonly RenderChunk[], opts: { signal?: AbortSignal; onChunk?: (index: number, r: RenderedChunk) => void } = {}): Promise<RenderedChunk[]> {
+    return this.exclusive(async () => {
+      const m = await this.model(model);
+      return Promise.all(
+        chunks.map(async (chunk, i) => {
+          const r = (await this.pool.run({ model: m, kind: 'render', scene, chunk }, opts.signal ? { signal: opts.signal } : {})) as RenderedChunk;
+          opts.onChunk?.(i, r);
+          return r;
+        }),
+      );
     });
   }
 

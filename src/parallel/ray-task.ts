@@ -8,14 +8,15 @@ import { initNodeTf, parseBackend } from '../cli/tf-node.ts';
 import type { NphmModel } from '../nphm/model.ts';
 import { modelFromPayload, type ParamsPayload } from '../nphm/params-transfer.ts';
 import { installZeroCopyWasmIdentity } from '../nphm/wasm-identity.ts';
-import { chunkGradients, chunkSilhouette, sceneTensors, type ChunkGradients, type RayChunk, type SceneValues } from '../track/ray-chunk.ts';
+import { disposeConditioning } from '../nphm/conditioning.ts';
+import type { Conditioning } from '../nphm/model.ts';
+import { chunkGradients, chunkRender, chunkSilhouette, renderConditioning, sceneTensors, type ChunkGradients, type RayChunk, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
 
-export interface RayTask {
-  model: { key: number; payload: ParamsPayload };
-  kind: 'silhouette' | 'gradients';
-  scene: SceneValues;
-  chunk: RayChunk;
-}
+type ModelRef = { key: number; payload: ParamsPayload };
+
+export type RayTask =
+  | { model: ModelRef; kind: 'silhouette' | 'gradients'; scene: SceneValues; chunk: RayChunk }
+  | { model: ModelRef; kind: 'render'; scene: RenderScene; chunk: RenderChunk };
 
 /** Models this thread has built, newest last; a tracking run needs one, a comparison two. */
 const MAX_MODELS = 2;
@@ -26,7 +27,25 @@ const ready = (async () => {
   installZeroCopyWasmIdentity();
 })();
 
-function modelFor(m: RayTask['model']): NphmModel {
+/**
+ * The conditioning of the last rendered codes: an image's chunks share their codes, and the
+ * conditioning (anchors, per-anchor latent biases) is the same for every one of them.
+ */
+let lastRender: { key: number; codes: Float32Array; cond: Conditioning } | undefined;
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+function renderCondFor(key: number, model: NphmModel, scene: RenderScene): Conditioning {
+  const codes = new Float32Array([...scene.zGeo, ...scene.zApp, ...scene.zExp]);
+  if (lastRender?.key === key && sameValues(lastRender.codes, codes)) return lastRender.cond;
+  if (lastRender) disposeConditioning(lastRender.cond);
+  lastRender = { key, codes, cond: renderConditioning(model, scene) };
+  return lastRender.cond;
+}
+
+function modelFor(m: ModelRef): NphmModel {
   let model = models.get(m.key);
   if (model) {
     models.delete(m.key);
@@ -34,6 +53,10 @@ function modelFor(m: RayTask['model']): NphmModel {
     model = modelFromPayload(m.payload);
     for (const [k, old] of models) {
       if (models.size < MAX_MODELS) break;
+      if (lastRender?.key === k) {
+        disposeConditioning(lastRender.cond);
+        lastRender = undefined;
+      }
       old.dispose();
       models.delete(k);
     }
@@ -42,9 +65,10 @@ function modelFor(m: RayTask['model']): NphmModel {
   return model;
 }
 
-export default async function rayTask(task: RayTask): Promise<Float32Array | ChunkGradients> {
+export default async function rayTask(task: RayTask): Promise<Float32Array | ChunkGradients | RenderedChunk> {
   await ready;
   const model = modelFor(task.model);
+  if (task.kind === 'render') return chunkRender(model, renderCondFor(task.model.key, model, task.scene), task.scene, task.chunk);
   if (task.kind === 'gradients') return chunkGradients(model, task.scene, task.chunk);
   const scene = sceneTensors(task.scene);
   try {

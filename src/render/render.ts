@@ -326,16 +326,15 @@ export async function renderChunked(
   params: RenderParams,
   options: RenderOptions & { chunk?: number; signal?: AbortSignal; onProgress?: (fraction: number) => void; onChunk?: (done: number, partial: ImageRender) => void },
 ): Promise<ImageRender> {
-  const all = options.bounds ?? sphereBounds(rays, options.boundingRadius ?? DEFAULTS.boundingRadius);
   const n = rays.count;
   // Chunks are sized by time (graph/breathe.ts), so the samples must not depend on where one starts.
-  const whole = wholeBatchJitter(options, n);
+  const slice = imageChunkOptions(rays, options);
   const rgb = new Float32Array(3 * n);
   const weightsSum = new Float32Array(n);
   const depth = new Float32Array(n);
   for (const [s, e] of timedRanges(n, { first: 64, max: options.chunk ?? 1024 })) {
     await breathe(options.signal);
-    const out = renderRays(field, sliceRays(rays, s, e), params, chunkOptions(whole, all, s, e));
+    const out = renderRays(field, sliceRays(rays, s, e), params, slice(s, e));
     const [c, w, d] = await Promise.all([out.rgb.data(), out.weightsSum.data(), out.depth.data()]);
     rgb.set(c as Float32Array, 3 * s);
     weightsSum.set(w as Float32Array, s);
@@ -345,6 +344,16 @@ export async function renderChunked(
     options.onProgress?.(e / n);
   }
   return { count: n, rgb, weightsSum, depth };
+}
+
+/**
+ * Each chunk's options for rays [s, e) of one image: the bounds (and the missed-ray filling) and
+ * the jitter are those of the whole image, so a render never depends on how it is chunked.
+ */
+export function imageChunkOptions(rays: RayBatch, options: RenderOptions): (s: number, e: number) => RenderOptions {
+  const all = options.bounds ?? sphereBounds(rays, options.boundingRadius ?? DEFAULTS.boundingRadius);
+  const whole = wholeBatchJitter(options, rays.count);
+  return (s, e) => chunkOptions(whole, all, s, e);
 }
 
 /**

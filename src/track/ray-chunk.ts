@@ -10,7 +10,7 @@
  * makes the two equal).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NphmModel } from '../nphm/model.ts';
+import type { Conditioning, NphmModel } from '../nphm/model.ts';
 import type { Mat3 } from '../render/camera.ts';
 import { modelRenderField } from '../render/model-field.ts';
 import type { RayBatch } from '../render/rays.ts';
@@ -184,6 +184,55 @@ export async function chunkGradients(model: NphmModel, values: SceneValues, chun
   }
 }
 
+/** A range of a whole-image render without gradients (previews, overlays, exports). */
+export interface RenderChunk {
+  rays: RayBatch;
+  options: RenderOptions;
+}
+
+/** What an image is rendered under: codes, and optionally a residual pose, lighting and colour correction. */
+export interface RenderScene {
+  zGeo: Float32Array;
+  zApp: Float32Array;
+  zExp: Float32Array;
+  pose?: { rot: Float32Array; trans: Float32Array };
+  /** [27] SH coefficients with the camera's rotation; shading 1 when absent. */
+  sh?: { coefficients: Float32Array; w2cRotation: Mat3 };
+  colorA?: Float32Array;
+  colorB?: Float32Array;
+}
+
+export interface RenderedChunk {
+  rgb: Float32Array;
+  weightsSum: Float32Array;
+  depth: Float32Array;
+}
+
+/** The conditioning of a render scene's codes (no tape; the caller disposes it). */
+export function renderConditioning(model: NphmModel, scene: RenderScene): Conditioning {
+  return tf.tidy(() => model.condition({ zGeo: tf.tensor1d(scene.zGeo), zApp: tf.tensor1d(scene.zApp), zExp: tf.tensor2d(scene.zExp, [1, scene.zExp.length]) }) as unknown as tf.TensorContainer) as unknown as Conditioning;
+}
+
+/** Renders one chunk of an image (no tape) under the scene's conditioning `cond`. */
+export async function chunkRender(model: NphmModel, cond: Conditioning, scene: RenderScene, chunk: RenderChunk): Promise<RenderedChunk> {
+  const out = tf.tidy(() => {
+    const params = {
+      ...(scene.pose ? { pose: { rot: tf.tensor1d(scene.pose.rot), trans: tf.tensor1d(scene.pose.trans) } } : {}),
+      ...(scene.sh ? { sh: tf.tensor2d(scene.sh.coefficients, [9, 3]), w2cRotation: scene.sh.w2cRotation } : {}),
+      ...(scene.colorA ? { colorA: tf.tensor2d(scene.colorA, [3, 3]) } : {}),
+      ...(scene.colorB ? { colorB: tf.tensor2d(scene.colorB, [1, 3]) } : {}),
+    };
+    const r = renderRays(modelRenderField(model, cond), chunk.rays, params, chunk.options);
+    return [r.rgb, r.weightsSum, r.depth];
+  });
+  try {
+    const [rgb, weightsSum, depth] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+    return { rgb: rgb!, weightsSum: weightsSum!, depth: depth! };
+  } finally {
+    tf.dispose(out);
+  }
+}
+
 /**
  * Where a step's ray chunks are evaluated when not in the tracker's own thread: a pool of workers
  * with their own copy of the model (Node: `src/parallel`). Results come back in chunk order.
@@ -193,4 +242,6 @@ export interface RayChunkWorkers {
   readonly size: number;
   silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]>;
   gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]>;
+  /** Renders the chunks of an image; `onChunk` is told each one's index as it arrives. */
+  render(model: NphmModel, scene: RenderScene, chunks: readonly RenderChunk[], opts?: { signal?: AbortSignal; onChunk?: (index: number, r: RenderedChunk) => void }): Promise<RenderedChunk[]>;
 }

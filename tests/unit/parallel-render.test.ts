@@ -1,0 +1,47 @@
+/**
+ * Whole-image renders of codes on the process's ray workers (headless runs with threads) give the
+ * same image as on one thread: same rays, bounds and samples, chunks assembled in order.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { initNodeTf } from '../../src/cli/tf-node.ts';
+import type { NphmModel } from '../../src/nphm/model.ts';
+import { RayPool } from '../../src/parallel/ray-pool.ts';
+import { invertRigid, lookAtOpenGL, makeCamera } from '../../src/render/camera.ts';
+import { installRayWorkers } from '../../src/track/ray-workers.ts';
+import { PREVIEW_SH, renderCodes } from '../../src/track/state-render.ts';
+import { loadFixtureModel } from './helpers/fixture-model.ts';
+
+let model: NphmModel;
+beforeAll(async () => {
+  await initNodeTf('wasm');
+  model = loadFixtureModel();
+});
+afterAll(() => model.dispose());
+
+it('renders the same image on two threads as on one', async () => {
+  const W = 20;
+  const camera = makeCamera(W, W, [[40, 0, 9.5], [0, 40, 9.5], [0, 0, 1]], invertRigid(lookAtOpenGL([0, 0, 2.5], [0, 0, 0], [0, 1, 0])), 'opengl');
+  const s = model.sizes;
+  const codes = { zGeo: Float32Array.from({ length: s.zGeoDim }, (_, i) => 0.02 * Math.sin(i)), zApp: new Float32Array(s.zAppDim), zExp: Float32Array.from({ length: s.zExpDim }, (_, i) => 0.05 * Math.cos(i)) };
+  const pose = { rot: Float32Array.of(0.05, -0.1, 0), trans: Float32Array.of(0.01, 0, 0) };
+  const look = { sh: PREVIEW_SH, colorA: Float32Array.of(1, 0.1, 0, 0, 0.9, 0, 0, 0, 1), colorB: Float32Array.of(0.02, 0, -0.01) };
+  const opts = { nCoarse: 8, nImportance: 8, chunk: 96 };
+  const one = await renderCodes(model, codes, camera, pose, look, opts);
+  const pool = new RayPool(2, 'wasm');
+  installRayWorkers(pool);
+  try {
+    const progress: number[] = [];
+    const two = await renderCodes(model, codes, camera, pose, look, { ...opts, onProgress: (f) => progress.push(f) });
+    // 400 rays in chunks of 96: five tasks, progress after each.
+    expect(pool.completed).toBe(5);
+    expect(progress.at(-1)).toBe(1);
+    expect(one.weightsSum.some((w) => w > 0.5)).toBe(true);
+    for (const k of ['rgb', 'weightsSum', 'depth'] as const) {
+      const err = Math.max(...one[k].map((v, i) => Math.abs(v - two[k][i]!)));
+      expect(err, k).toBeLessThan(1e-5);
+    }
+  } finally {
+    installRayWorkers(undefined);
+    await pool.close();
+  }
+}, 120_000);
