@@ -6,7 +6,7 @@
 import { Piscina } from 'piscina';
 import type { NphmModel } from '../nphm/model.ts';
 import { paramsPayload, type ParamsPayload } from '../nphm/params-transfer.ts';
-import { abandonBarrier, type ChunkGradients, type RayChunk, type RayChunkWorkers, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
+import { abandonBarrier, type ChunkGradients, type RayChunk, type RayChunkWorkers, type PointsChunk, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
 import type { RayTask } from './ray-task.ts';
 
 let nextKey = 1;
@@ -66,6 +66,13 @@ export class RayPool implements RayChunkWorkers {
         if (barrier) abandonBarrier(barrier);
         throw e;
       }
+    });
+  }
+
+  points(model: NphmModel, scene: RenderScene, chunks: readonly PointsChunk[], opts: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    return this.exclusive(async () => {
+      const m = await this.model(model);
+      return Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'points', scene, chunk }, opts.signal ? { signal: opts.signal } : {}) as Promise<Float32Array>));
     });
   }
 

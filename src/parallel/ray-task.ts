@@ -10,13 +10,14 @@ import { modelFromPayload, type ParamsPayload } from '../nphm/params-transfer.ts
 import { installZeroCopyWasmIdentity } from '../nphm/wasm-identity.ts';
 import { disposeConditioning } from '../nphm/conditioning.ts';
 import type { Conditioning } from '../nphm/model.ts';
-import { chunkGradients, chunkRender, chunkSilhouette, renderConditioning, sceneTensors, type ChunkGradients, type RayChunk, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
+import { chunkGradients, chunkPoints, chunkRender, chunkSilhouette, renderConditioning, type PointsChunk, sceneTensors, type ChunkGradients, type RayChunk, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
 
 type ModelRef = { key: number; payload: ParamsPayload };
 
 export type RayTask =
   | { model: ModelRef; kind: 'silhouette' | 'gradients'; scene: SceneValues; chunk: RayChunk }
-  | { model: ModelRef; kind: 'render'; scene: RenderScene; chunk: RenderChunk };
+  | { model: ModelRef; kind: 'render'; scene: RenderScene; chunk: RenderChunk }
+  | { model: ModelRef; kind: 'points'; scene: RenderScene; chunk: PointsChunk };
 
 /** Models this thread has built, newest last; a tracking run needs one, a comparison two. */
 const MAX_MODELS = 2;
@@ -28,7 +29,7 @@ const ready = (async () => {
 })();
 
 /**
- * The conditioning of the last rendered codes: an image's chunks share their codes, and the
+ * The conditioning of the last rendered codes: an image's (or a mesh's) chunks share their codes, and the
  * conditioning (anchors, per-anchor latent biases) is the same for every one of them.
  */
 let lastRender: { key: number; codes: Float32Array; cond: Conditioning } | undefined;
@@ -69,6 +70,7 @@ export default async function rayTask(task: RayTask): Promise<Float32Array | Chu
   await ready;
   const model = modelFor(task.model);
   if (task.kind === 'render') return chunkRender(model, renderCondFor(task.model.key, model, task.scene), task.scene, task.chunk);
+  if (task.kind === 'points') return chunkPoints(model, renderCondFor(task.model.key, model, task.scene), task.chunk);
   if (task.kind === 'gradients') return chunkGradients(model, task.scene, task.chunk);
   const scene = sceneTensors(task.scene);
   try {

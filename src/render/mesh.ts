@@ -51,7 +51,14 @@ export interface GridOptions {
    * sample) plus a byte mask.
    */
   band?: { stride: number; margin: number };
+  /**
+   * Evaluates a whole batch of points elsewhere (worker threads) instead of through the field's
+   * tensor functions here: SDF [n], gradient [n·3] or colour [n·3] of points [n·3].
+   */
+  batch?: PointBatch;
 }
+
+export type PointBatch = (points: Float32Array, want: 'sdf' | 'gradient' | 'color', signal?: AbortSignal) => Promise<Float32Array>;
 
 export function gridSpec(opts: GridOptions): GridSpec {
   const min = opts.min ?? REFERENCE_BOX.min;
@@ -84,7 +91,11 @@ function layerPoints(g: GridSpec, z: number): Float32Array {
 }
 
 /** Values of `sdf` (model-space points [N,3] → [N]) at points [n·3] (a layer, a band), in chunks. */
-async function evalPoints(sdf: (x: tf.Tensor2D) => tf.Tensor, pts: Float32Array, chunk: number, signal?: AbortSignal): Promise<Float32Array> {
+async function evalPoints(sdf: (x: tf.Tensor2D) => tf.Tensor, pts: Float32Array, chunk: number, signal?: AbortSignal, batch?: PointBatch): Promise<Float32Array> {
+  if (batch) {
+    await breathe(signal);
+    return batch(pts, 'sdf', signal);
+  }
   const n = pts.length / 3;
   const out = new Float32Array(n);
   for (const [s, e] of timedRanges(n, { first: Math.min(chunk, 2048), max: chunk })) {
@@ -102,7 +113,7 @@ export async function sdfGrid(sdf: (x: tf.Tensor2D) => tf.Tensor, opts: GridOpti
   const [nx, ny, nz] = grid.dims;
   const values = new Float32Array(nx * ny * nz);
   for (let z = 0; z < nz; z++) {
-    values.set(await evalPoints(sdf, layerPoints(grid, z), opts.chunk ?? 40_000, opts.signal), z * nx * ny);
+    values.set(await evalPoints(sdf, layerPoints(grid, z), opts.chunk ?? 40_000, opts.signal, opts.batch), z * nx * ny);
     opts.onLayer?.(z, nz);
   }
   return { grid, values };
@@ -135,7 +146,7 @@ export async function sdfGridBanded(
   const coarsePts = new Float32Array(cx.length * cy.length * cz.length * 3);
   let q = 0;
   for (const k of cz) for (const j of cy) for (const i of cx) coarsePts.set(at(i, j, k), 3 * q++);
-  const coarse = await evalPoints(sdf, coarsePts, chunk, opts.signal);
+  const coarse = await evalPoints(sdf, coarsePts, chunk, opts.signal, opts.batch);
   const C = (a: number, b: number, c: number) => coarse[a + cx.length * (b + cy.length * c)]! - iso;
 
   const plane = nx * ny;
@@ -186,7 +197,7 @@ export async function sdfGridBanded(
           where[w++] = idx;
         }
       }
-      const vals = await evalPoints(sdf, pts, chunk, opts.signal);
+      const vals = await evalPoints(sdf, pts, chunk, opts.signal, opts.batch);
       for (let w2 = 0; w2 < n; w2++) values[where[w2]!] = vals[w2]!;
       evaluated += n;
     }
@@ -204,7 +215,7 @@ export async function meshSdf(sdf: (x: tf.Tensor2D) => tf.Tensor, opts: GridOpti
   const grid = gridSpec(opts);
   const mc = new MarchingCubesStream(grid, opts.iso ?? 0);
   for (let z = 0; z < grid.dims[2]; z++) {
-    mc.push(await evalPoints(sdf, layerPoints(grid, z), opts.chunk ?? 40_000, opts.signal));
+    mc.push(await evalPoints(sdf, layerPoints(grid, z), opts.chunk ?? 40_000, opts.signal, opts.batch));
     opts.onLayer?.(z, grid.dims[2]);
   }
   return mc.finish();
@@ -274,9 +285,10 @@ export async function extractMesh(field: RenderField, opts: ExtractOptions): Pro
   const normals = opts.normals ?? 'field';
   if (normals === 'mesh') mesh.normals = meshVertexNormals(mesh);
   // Gradients hold the activations of a backward pass: smaller chunks.
-  if (normals === 'field') mesh.normals = normalise3(await perVertex(mesh.positions, Math.min(chunk, 4096), (x) => field.evaluate(x).gradient, opts.signal));
+  const batch = opts.batch;
+  if (normals === 'field') mesh.normals = normalise3(batch ? await batch(mesh.positions, 'gradient', opts.signal) : await perVertex(mesh.positions, Math.min(chunk, 4096), (x) => field.evaluate(x).gradient, opts.signal));
   if (opts.colors ?? true) {
-    const raw = await perVertex(mesh.positions, chunk, (x) => (field.color ? field.color(x) : field.evaluate(x).rgb), opts.signal);
+    const raw = batch ? await batch(mesh.positions, 'color', opts.signal) : await perVertex(mesh.positions, chunk, (x) => (field.color ? field.color(x) : field.evaluate(x).rgb), opts.signal);
     mesh.colors = colorsToUnit(raw, opts.colorA, opts.colorB);
   }
   return mesh;

@@ -233,6 +233,26 @@ export async function chunkRender(model: NphmModel, cond: Conditioning, scene: R
   }
 }
 
+/** Points of a mesh grid or of its vertices, and what is wanted there (no tape). */
+export interface PointsChunk {
+  points: Float32Array;
+  want: 'sdf' | 'gradient' | 'color';
+}
+
+/** SDF [n], gradient [n·3] or colour [n·3] at the chunk's posed points, as the mesher asks for them. */
+export async function chunkPoints(model: NphmModel, cond: Conditioning, chunk: PointsChunk): Promise<Float32Array> {
+  const field = modelRenderField(model, cond);
+  const t = tf.tidy(() => {
+    const x = tf.tensor2d(chunk.points, [chunk.points.length / 3, 3]);
+    return (chunk.want === 'sdf' ? field.sdf(x) : chunk.want === 'gradient' ? field.evaluate(x).gradient : field.color!(x)).reshape([-1]);
+  });
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 /**
  * Where a step's ray chunks are evaluated when not in the tracker's own thread: a pool of workers
  * with their own copy of the model (Node: `src/parallel`). Results come back in chunk order.
@@ -242,6 +262,8 @@ export interface RayChunkWorkers {
   readonly size: number;
   silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]>;
   gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]>;
+  /** Evaluates the chunks of a mesh's points under the scene's codes. */
+  points(model: NphmModel, scene: RenderScene, chunks: readonly PointsChunk[], opts?: { signal?: AbortSignal }): Promise<Float32Array[]>;
   /** Renders the chunks of an image; `onChunk` is told each one's index as it arrives. */
   render(model: NphmModel, scene: RenderScene, chunks: readonly RenderChunk[], opts?: { signal?: AbortSignal; onChunk?: (index: number, r: RenderedChunk) => void }): Promise<RenderedChunk[]>;
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NphmModel } from '../nphm/model.ts';
 import { disposeConditioning } from '../nphm/conditioning.ts';
 import type { Camera } from '../render/camera.ts';
-import { extractMesh, type ExtractOptions, type MeshData } from '../render/mesh.ts';
+import { extractMesh, type ExtractOptions, type MeshData, type PointBatch } from '../render/mesh.ts';
 import { modelRenderField } from '../render/model-field.ts';
 import { cameraRays, sliceRays } from '../render/rays.ts';
 import { imageChunkOptions, renderChunked, shRotation, type ImageRender } from '../render/render.ts';
@@ -136,9 +136,29 @@ async function renderOnThreads(
   return order ? progressiveImage(image, order, n, W, H) : image;
 }
 
+/**
+ * The mesher's point batches on the process's ray workers, split evenly over them (undefined
+ * without workers). A layer of a 64³ grid is 4096 points: each thread gets a part of every layer.
+ */
+export function threadedPoints(model: NphmModel, codes: Codes): PointBatch | undefined {
+  const workers = installedRayWorkers();
+  if (!workers || workers.size <= 1) return undefined;
+  return async (points, want, signal) => {
+    const n = points.length / 3;
+    const per = Math.max(256, Math.ceil(n / workers.size));
+    const chunks = Array.from({ length: Math.ceil(n / per) }, (_, i) => ({ points: points.slice(3 * i * per, 3 * Math.min(n, (i + 1) * per)), want }));
+    const parts = await workers.points(model, codes, chunks, signal ? { signal } : {});
+    const width = want === 'sdf' ? 1 : 3;
+    const out = new Float32Array(width * n);
+    parts.forEach((p, i) => out.set(p, width * i * per));
+    return out;
+  };
+}
+
 /** Mesh of codes in model space (expression applied, no head pose), with normals and colours. */
 export async function meshCodes(model: NphmModel, codes: Codes, opts: ExtractOptions): Promise<MeshData> {
-  return withCodes(model, codes, (cond) => extractMesh(modelRenderField(model, cond), opts));
+  const batch = opts.batch ?? threadedPoints(model, codes);
+  return withCodes(model, codes, (cond) => extractMesh(modelRenderField(model, cond), batch ? { ...opts, batch } : opts));
 }
 
 /** Codes of one tracked frame. */

@@ -1,6 +1,7 @@
 /**
- * Whole-image renders of codes on the process's ray workers (headless runs with threads) give the
- * same image as on one thread: same rays, bounds and samples, chunks assembled in order.
+ * Whole-image renders and meshes of codes on the process's ray workers (headless runs with
+ * threads) give the same image and mesh as on one thread: same rays, bounds, samples and grid
+ * points, chunks assembled in order.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initNodeTf } from '../../src/cli/tf-node.ts';
@@ -8,7 +9,7 @@ import type { NphmModel } from '../../src/nphm/model.ts';
 import { RayPool } from '../../src/parallel/ray-pool.ts';
 import { invertRigid, lookAtOpenGL, makeCamera } from '../../src/render/camera.ts';
 import { installRayWorkers } from '../../src/track/ray-workers.ts';
-import { PREVIEW_SH, renderCodes } from '../../src/track/state-render.ts';
+import { meshCodes, PREVIEW_SH, renderCodes } from '../../src/track/state-render.ts';
 import { loadFixtureModel } from './helpers/fixture-model.ts';
 
 let model: NphmModel;
@@ -39,6 +40,30 @@ it('renders the same image on two threads as on one', async () => {
     for (const k of ['rgb', 'weightsSum', 'depth'] as const) {
       const err = Math.max(...one[k].map((v, i) => Math.abs(v - two[k][i]!)));
       expect(err, k).toBeLessThan(1e-5);
+    }
+  } finally {
+    installRayWorkers(undefined);
+    await pool.close();
+  }
+}, 120_000);
+
+it('meshes the same codes into the same mesh on two threads as on one', async () => {
+  const s = model.sizes;
+  const codes = { zGeo: Float32Array.from({ length: s.zGeoDim }, (_, i) => 0.02 * Math.cos(i)), zApp: new Float32Array(s.zAppDim), zExp: new Float32Array(s.zExpDim) };
+  const opts = { resolution: 24 };
+  const one = await meshCodes(model, codes, opts);
+  const pool = new RayPool(2, 'wasm');
+  installRayWorkers(pool);
+  try {
+    const two = await meshCodes(model, codes, opts);
+    // 24 layers of 576 points, each split over the two threads, then the vertices' normals and colours.
+    expect(pool.completed).toBeGreaterThanOrEqual(2 * 24 + 2);
+    expect(one.indices.length).toBeGreaterThan(300);
+    expect(Array.from(two.indices)).toEqual(Array.from(one.indices));
+    for (const k of ['positions', 'normals', 'colors'] as const) {
+      const a = one[k]!, b = two[k]!;
+      expect(b.length, k).toBe(a.length);
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!))), k).toBeLessThan(1e-4);
     }
   } finally {
     installRayWorkers(undefined);

@@ -3,6 +3,7 @@ import { exportMesh, type MeshFormat } from '../../render/mesh-export.ts';
 import type { MeshData } from '../../render/mesh.ts';
 import { withField } from './fields.ts';
 import { extractMesh } from '../../render/mesh.ts';
+import { threadedPoints } from '../../track/state-render.ts';
 import { modelToWorldNumbers } from './pose-math.ts';
 import type { CodeSequenceValue, FieldValue } from './values.ts';
 
@@ -36,8 +37,11 @@ export const meshExportNode = defineNode({
       if (ctx.signal.aborted) throw new Error('cancelled');
       const f = t >= 0 ? seq!.frames[t]! : undefined;
       const value: FieldValue = f ? { ...field, codes: { zGeo: seq!.zGeo, zApp: seq!.zApp, zExp: f.zExp } } : field;
+      // Posed-space meshes of headless runs go to the worker threads when there are any.
+      const batch = value.canonical ? undefined : threadedPoints(value.model.model, value.codes);
       const mesh = await withField(value, (rf) =>
         extractMesh(rf, {
+          ...(batch ? { batch } : {}),
           resolution: p.resolution as number,
           colors: p.vertexColors as boolean,
           ...(seq && p.vertexColors ? { colorA: [0, 1, 2].map((r) => Array.from(seq.colorA.subarray(3 * r, 3 * r + 3))), colorB: Array.from(seq.colorB) } : {}),
