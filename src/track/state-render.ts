@@ -137,15 +137,20 @@ async function renderOnThreads(
 }
 
 /**
- * The mesher's point batches on the process's ray workers, split evenly over them (undefined
- * without workers). A layer of a 64³ grid is 4096 points: each thread gets a part of every layer.
+ * The mesher's point batches on the process's ray workers, split evenly over them, in chunks no
+ * larger than the mesher's own (undefined without workers). A layer of a 64³ grid is 4096 points:
+ * each thread gets a part of every layer.
  */
+const GRADIENT_POINTS = 4096;
+const VALUE_POINTS = 40_000;
+
 export function threadedPoints(model: NphmModel, codes: Codes): PointBatch | undefined {
   const workers = installedRayWorkers();
   if (!workers || workers.size <= 1) return undefined;
   return async (points, want, signal) => {
     const n = points.length / 3;
-    const per = Math.max(256, Math.ceil(n / workers.size));
+    // Bounded like the mesher's own chunks: a gradient holds a backward pass's activations.
+    const per = Math.min(want === 'gradient' ? GRADIENT_POINTS : VALUE_POINTS, Math.max(256, Math.ceil(n / workers.size)));
     const chunks = Array.from({ length: Math.ceil(n / per) }, (_, i) => ({ points: points.slice(3 * i * per, 3 * Math.min(n, (i + 1) * per)), want }));
     const parts = await workers.points(model, codes, chunks, signal ? { signal } : {});
     const width = want === 'sdf' ? 1 : 3;

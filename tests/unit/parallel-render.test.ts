@@ -9,7 +9,8 @@ import type { NphmModel } from '../../src/nphm/model.ts';
 import { RayPool } from '../../src/parallel/ray-pool.ts';
 import { invertRigid, lookAtOpenGL, makeCamera } from '../../src/render/camera.ts';
 import { installRayWorkers } from '../../src/track/ray-workers.ts';
-import { meshCodes, PREVIEW_SH, renderCodes } from '../../src/track/state-render.ts';
+import { meshCodes, PREVIEW_SH, renderCodes, threadedPoints } from '../../src/track/state-render.ts';
+import type { PointsChunk, RayChunkWorkers } from '../../src/track/ray-chunk.ts';
 import { loadFixtureModel } from './helpers/fixture-model.ts';
 
 let model: NphmModel;
@@ -58,6 +59,7 @@ it('meshes the same codes into the same mesh on two threads as on one', async ()
     const two = await meshCodes(model, codes, opts);
     // 24 layers of 576 points, each split over the two threads, then the vertices' normals and colours.
     expect(pool.completed).toBeGreaterThanOrEqual(2 * 24 + 2);
+    expect(one.positions.length / 3).toBeGreaterThan(0);
     expect(one.indices.length).toBeGreaterThan(300);
     expect(Array.from(two.indices)).toEqual(Array.from(one.indices));
     for (const k of ['positions', 'normals', 'colors'] as const) {
@@ -70,3 +72,31 @@ it('meshes the same codes into the same mesh on two threads as on one', async ()
     await pool.close();
   }
 }, 120_000);
+
+it('sends the threads point chunks no larger than the mesher would evaluate at once', async () => {
+  const sizes: Record<string, number[]> = {};
+  const fake = {
+    size: 2,
+    points: async (_m: unknown, _s: unknown, chunks: readonly PointsChunk[]) =>
+      chunks.map((c) => {
+        (sizes[c.want] ??= []).push(c.points.length / 3);
+        return new Float32Array((c.want === 'sdf' ? 1 : 3) * (c.points.length / 3)).fill(c.want === 'sdf' ? 1 : 2);
+      }),
+  } as unknown as RayChunkWorkers;
+  installRayWorkers(fake);
+  try {
+    const batch = threadedPoints(model, { zGeo: new Float32Array(model.sizes.zGeoDim), zApp: new Float32Array(model.sizes.zAppDim), zExp: new Float32Array(model.sizes.zExpDim) })!;
+    const n = 100_000;
+    const grads = await batch(new Float32Array(3 * n), 'gradient');
+    const sdf = await batch(new Float32Array(3 * n), 'sdf');
+    expect(grads.length).toBe(3 * n);
+    expect(sdf.length).toBe(n);
+    expect(grads.every((v) => v === 2) && sdf.every((v) => v === 1)).toBe(true);
+    expect(Math.max(...sizes.gradient!)).toBeLessThanOrEqual(4096);
+    expect(sizes.gradient!.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(Math.max(...sizes.sdf!)).toBeLessThanOrEqual(40_000);
+    expect(sizes.sdf!.reduce((a, b) => a + b, 0)).toBe(n);
+  } finally {
+    installRayWorkers(undefined);
+  }
+});
