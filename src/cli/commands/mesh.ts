@@ -7,6 +7,7 @@ import { escapeControlChars } from '../../graph/safe-text.ts';
 import { flag, intFlag, numberFlag, parseArgs, requiredFlag, UsageError } from '../args.ts';
 import { readLocalFile } from '../local-files.ts';
 import { MAX_ASSET_TEXT_BYTES } from '../../graph/asset-limits.ts';
+import { THREADS_USAGE, threadCount, withRayThreads } from '../threads.ts';
 
 export const MAX_MESH_RESOLUTION = 512;
 /** Grid points per model call: a chunk's activations are allocated at once. */
@@ -16,7 +17,7 @@ const usage = `usage:
   nphm mesh (--model DIR | --checkpoint FILE --config FILE) --codes codes.json --resolution R
             --out FILE.{ply,obj,glb} [--backend wasm|cpu|webgpu] [--anchors anchors.json]
             [--min x,y,z --max x,y,z] [--normals field|mesh|none] [--no-colors] [--chunk N]
-            [--band STRIDE [--band-margin M]]
+            [--band STRIDE [--band-margin M]] [--threads N]
       extract the zero level set of a MonoNPHM model for the codes of codes.json (keys z_geo, z_app,
       z_exp, each [dim] or [1, dim], each optional: zeros when absent; optional color_A [3][3] and
       color_b [3] apply the tracker's colour correction to the vertex colours) by marching cubes on
@@ -31,7 +32,9 @@ const usage = `usage:
       --chunk N           grid points per model call (default 16384, at most 1048576)
       --band STRIDE       narrow band: evaluate every STRIDE-th sample first and the full grid only
                           in blocks near the surface (|sdf| < M · block diagonal or a sign change);
-                          same mesh as the full grid when |∇sdf| < M (default M = 2). Off by default.`;
+                          same mesh as the full grid when |∇sdf| < M (default M = 2). Off by default.
+      ${THREADS_USAGE}; with more than one, the grid and the vertices are evaluated on them
+                          (chunks of at most 40 000 points, 4 096 for normals); on webgpu, one.`;
 
 function colorCorrection(codes: Json, file: string): { A?: number[][]; b?: number[] } {
   const out: { A?: number[][]; b?: number[] } = {};
@@ -111,7 +114,8 @@ export const command: Command = {
     const zExp = codeFromJson(codes, 'z_exp', s.zExpDim, codesPath, true);
     const cc = colorCorrection(codes, codesPath);
 
-    await initNodeTf(backendName);
+    const threads = backendName === 'webgpu' ? 1 : threadCount(flag(args, 'threads'), process.env.NPHM_THREADS);
+    const backend = await initNodeTf(backendName);
     const tf = await import('@tensorflow/tfjs-core');
     const { modelRenderField } = await import('../../render/model-field.ts');
     const model = buildModel(config, sds, meanAnchors);
@@ -120,23 +124,28 @@ export const command: Command = {
     const t0 = performance.now();
     let lastReport = t0;
     try {
-      const mesh = await extractMesh(modelRenderField(model, cond), {
-        resolution,
-        min,
-        max,
-        chunk,
-        normals,
-        ...(band ? { band } : {}),
-        colors: flag(args, 'no-colors') !== 'true',
-        ...(cc.A ? { colorA: cc.A } : {}),
-        ...(cc.b ? { colorB: cc.b } : {}),
-        onLayer: (z, nz) => {
-          const now = performance.now();
-          if (process.stderr.isTTY && now - lastReport > 1000) {
-            process.stderr.write(`\rgrid layer ${z + 1}/${nz}`);
-            lastReport = now;
-          }
-        },
+      const { threadedPoints } = await import('../../track/state-render.ts');
+      const mesh = await withRayThreads(threads, backend, () => {
+        const batch = threadedPoints(model, { zGeo, zApp, zExp });
+        return extractMesh(modelRenderField(model, cond), {
+          ...(batch ? { batch } : {}),
+          resolution,
+          min,
+          max,
+          chunk,
+          normals,
+          ...(band ? { band } : {}),
+          colors: flag(args, 'no-colors') !== 'true',
+          ...(cc.A ? { colorA: cc.A } : {}),
+          ...(cc.b ? { colorB: cc.b } : {}),
+          onLayer: (z, nz) => {
+            const now = performance.now();
+            if (process.stderr.isTTY && now - lastReport > 1000) {
+              process.stderr.write(`\rgrid layer ${z + 1}/${nz}`);
+              lastReport = now;
+            }
+          },
+        });
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
       const st = meshStats(mesh);
@@ -155,7 +164,7 @@ export const command: Command = {
       const closed = st.boundaryEdges === 0 && st.nonManifoldEdges === 0;
       console.log(
         `${out}: ${st.vertices} vertices, ${st.triangles} triangles (${closed ? 'watertight' : `${st.boundaryEdges} boundary edges — the surface leaves the box`}), ` +
-          `${resolution}³ grid in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${tf.getBackend()}`,
+          `${resolution}³ grid in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${tf.getBackend()} (${threads} thread${threads > 1 ? 's' : ''})`,
       );
     } finally {
       tf.dispose([codeTensors.zGeo, codeTensors.zApp, codeTensors.zExp]);
