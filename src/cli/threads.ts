@@ -1,13 +1,13 @@
 /**
  * How many threads a headless run computes on: `--threads N`, else NPHM_THREADS, else every core.
- * With more than one, tracking steps spread their ray chunks over that many worker threads
- * (src/parallel); the tracker's own thread then only solves the anchors and sums.
+ * With more than one, tracking steps, whole-image renders and meshes spread their chunks over that
+ * many worker threads (src/parallel).
  */
 import { availableParallelism } from 'node:os';
 import { UsageError } from './args.ts';
 import { installRayWorkers } from '../track/ray-workers.ts';
 
-export const THREADS_USAGE = '--threads N: worker threads for tracking (default: NPHM_THREADS, else every core; 1: this thread only)';
+export const THREADS_USAGE = '--threads N: worker threads for tracking, renders and meshes (default: NPHM_THREADS, else every core; 1: this thread only)';
 
 /** `env` is NPHM_THREADS' value as the caller read it. */
 export function threadCount(flagValue: string | undefined, env: string | undefined): number {

@@ -7,14 +7,14 @@ import { Piscina } from 'piscina';
 import type { NphmModel } from '../nphm/model.ts';
 import { paramsPayload, type ParamsPayload } from '../nphm/params-transfer.ts';
 import { abandonBarrier, type ChunkGradients, type RayChunk, type RayChunkWorkers, type PointsChunk, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
-import type { RayTask } from './ray-task.ts';
+import type { ModelRef, RayTask } from './ray-task.ts';
 
 let nextKey = 1;
 
 export class RayPool implements RayChunkWorkers {
   private readonly pool: Piscina<RayTask, Float32Array | ChunkGradients | RenderedChunk>;
   /** Each model's weights, read once and shared with every thread (never copied per step). */
-  private readonly models = new WeakMap<NphmModel, Promise<{ key: number; payload: ParamsPayload }>>();
+  private readonly models = new WeakMap<NphmModel, Promise<ModelRef>>();
   /**
    * One call at a time: the chunks of a step that meet at a mask barrier must all hold a thread at
    * once, which another call's tasks in the queue could prevent.
@@ -32,7 +32,7 @@ export class RayPool implements RayChunkWorkers {
     });
   }
 
-  private model(m: NphmModel): Promise<{ key: number; payload: ParamsPayload }> {
+  private model(m: NphmModel): Promise<ModelRef> {
     let entry = this.models.get(m);
     if (!entry) {
       entry = paramsPayload(m.params).then((payload) => ({ key: nextKey++, payload }));
@@ -47,46 +47,42 @@ export class RayPool implements RayChunkWorkers {
     return result;
   }
 
-  silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]> {
-    return this.exclusive(async () => {
-      const m = await this.model(model);
-      return Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'silhouette', scene, chunk }) as Promise<Float32Array>));
-    });
-  }
-
-  gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]> {
-    const barrier = chunks[0]?.barrier;
-    if (barrier && chunks.length > this.size) throw new Error(`ray pool: ${chunks.length} chunks cannot meet at a barrier on ${this.size} threads`);
-    return this.exclusive(async () => {
-      const m = await this.model(model);
-      try {
-        return await Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'gradients', scene, chunk }) as Promise<ChunkGradients>));
-      } catch (e) {
-        // The chunks still waiting for the failed one would wait until their timeout.
-        if (barrier) abandonBarrier(barrier);
-        throw e;
-      }
-    });
-  }
-
-  points(model: NphmModel, scene: RenderScene, chunks: readonly PointsChunk[], opts: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
-    return this.exclusive(async () => {
-      const m = await this.model(model);
-      return Promise.all(chunks.map((chunk) => this.pool.run({ model: m, kind: 'points', scene, chunk }, opts.signal ? { signal: opts.signal } : {}) as Promise<Float32Array>));
-    });
-  }
-
-  render(model: NphmModel, scene: RenderScene, chunks: readonly RenderChunk[], opts: { signal?: AbortSignal; onChunk?: (index: number, r: RenderedChunk) => void } = {}): Promise<RenderedChunk[]> {
+  /** Runs one task per chunk (`task` makes it), in chunk order; `onDone` hears each as it finishes. */
+  private runAll<C, R>(model: NphmModel, chunks: readonly C[], task: (m: ModelRef, chunk: C) => RayTask, opts: { signal?: AbortSignal; onDone?: (i: number, r: R) => void } = {}): Promise<R[]> {
     return this.exclusive(async () => {
       const m = await this.model(model);
       return Promise.all(
         chunks.map(async (chunk, i) => {
-          const r = (await this.pool.run({ model: m, kind: 'render', scene, chunk }, opts.signal ? { signal: opts.signal } : {})) as RenderedChunk;
-          opts.onChunk?.(i, r);
+          const r = (await this.pool.run(task(m, chunk), opts.signal ? { signal: opts.signal } : {})) as R;
+          opts.onDone?.(i, r);
           return r;
         }),
       );
     });
+  }
+
+  silhouettes(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<Float32Array[]> {
+    return this.runAll(model, chunks, (m, chunk) => ({ model: m, kind: 'silhouette', scene, chunk }));
+  }
+
+  async gradients(model: NphmModel, scene: SceneValues, chunks: readonly RayChunk[]): Promise<ChunkGradients[]> {
+    const barrier = chunks[0]?.barrier;
+    if (barrier && chunks.length > this.size) throw new Error(`ray pool: ${chunks.length} chunks cannot meet at a barrier on ${this.size} threads`);
+    try {
+      return await this.runAll(model, chunks, (m, chunk) => ({ model: m, kind: 'gradients', scene, chunk }));
+    } catch (e) {
+      // The chunks still waiting for the failed one would wait until their timeout.
+      if (barrier) abandonBarrier(barrier);
+      throw e;
+    }
+  }
+
+  points(model: NphmModel, scene: RenderScene, chunks: readonly PointsChunk[], opts: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    return this.runAll(model, chunks, (m, chunk) => ({ model: m, kind: 'points', scene, chunk }), opts);
+  }
+
+  render(model: NphmModel, scene: RenderScene, chunks: readonly RenderChunk[], opts: { signal?: AbortSignal; onChunk?: (index: number, r: RenderedChunk) => void } = {}): Promise<RenderedChunk[]> {
+    return this.runAll(model, chunks, (m, chunk) => ({ model: m, kind: 'render', scene, chunk }), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onChunk ? { onDone: opts.onChunk } : {}) });
   }
 
   /** Tasks the threads have finished (for tests and benchmarks). */

@@ -12,7 +12,7 @@ import { disposeConditioning } from '../nphm/conditioning.ts';
 import type { Conditioning } from '../nphm/model.ts';
 import { chunkGradients, chunkPoints, chunkRender, chunkSilhouette, renderConditioning, type PointsChunk, sceneTensors, type ChunkGradients, type RayChunk, type RenderChunk, type RenderedChunk, type RenderScene, type SceneValues } from '../track/ray-chunk.ts';
 
-type ModelRef = { key: number; payload: ParamsPayload };
+export type ModelRef = { key: number; payload: ParamsPayload };
 
 export type RayTask =
   | { model: ModelRef; kind: 'silhouette' | 'gradients'; scene: SceneValues; chunk: RayChunk }
@@ -32,17 +32,17 @@ const ready = (async () => {
  * The conditioning of the last rendered codes: an image's (or a mesh's) chunks share their codes, and the
  * conditioning (anchors, per-anchor latent biases) is the same for every one of them.
  */
-let lastRender: { key: number; codes: Float32Array; cond: Conditioning } | undefined;
+let lastRender: { key: number; scene: RenderScene; cond: Conditioning } | undefined;
 
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 }
 
 function renderCondFor(key: number, model: NphmModel, scene: RenderScene): Conditioning {
-  const codes = new Float32Array([...scene.zGeo, ...scene.zApp, ...scene.zExp]);
-  if (lastRender?.key === key && sameValues(lastRender.codes, codes)) return lastRender.cond;
-  if (lastRender) disposeConditioning(lastRender.cond);
-  lastRender = { key, codes, cond: renderConditioning(model, scene) };
+  const last = lastRender;
+  if (last?.key === key && sameValues(last.scene.zGeo, scene.zGeo) && sameValues(last.scene.zApp, scene.zApp) && sameValues(last.scene.zExp, scene.zExp)) return last.cond;
+  if (last) disposeConditioning(last.cond);
+  lastRender = { key, scene, cond: renderConditioning(model, scene) };
   return lastRender.cond;
 }
 

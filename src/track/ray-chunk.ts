@@ -14,7 +14,7 @@ import type { Conditioning, NphmModel } from '../nphm/model.ts';
 import type { Mat3 } from '../render/camera.ts';
 import { modelRenderField } from '../render/model-field.ts';
 import type { RayBatch } from '../render/rays.ts';
-import { renderRays, type RenderOptions } from '../render/render.ts';
+import { renderRays, type RenderOptions, type RenderParams } from '../render/render.ts';
 import { maskLossGradient, rgbL1Loss } from './losses.ts';
 
 /** The inputs of a frame's render that the objective is differentiated by. */
@@ -108,21 +108,31 @@ export interface ChunkGradients {
   rgb: number;
 }
 
+/** A frame's render under `scene`: the model's conditioning, its field and the render parameters. */
+export function sceneRender(model: NphmModel, scene: SceneTensors, w2cRotation: Mat3) {
+  const cond = model.condition({ zGeo: scene.zGeo, zApp: scene.zApp, zExp: scene.zExp });
+  const renderParams = { pose: { rot: scene.rot, trans: scene.trans }, sh: scene.sh, w2cRotation, colorA: scene.colorA, colorB: scene.colorB };
+  return { cond, field: modelRenderField(model, cond), renderParams };
+}
+
 /** The chunk's rendered rays under `scene`. */
 function renderChunk(model: NphmModel, scene: SceneTensors, chunk: RayChunk) {
-  const cond = model.condition({ zGeo: scene.zGeo, zApp: scene.zApp, zExp: scene.zExp });
-  const params = { pose: { rot: scene.rot, trans: scene.trans }, sh: scene.sh, w2cRotation: chunk.w2cRotation, colorA: scene.colorA, colorB: scene.colorB };
-  return renderRays(modelRenderField(model, cond), chunk.rays, params, chunk.options);
+  const r = sceneRender(model, scene, chunk.w2cRotation);
+  return renderRays(r.field, chunk.rays, r.renderParams, chunk.options);
+}
+
+/** The rays' share of the batch's colour L1: rgbL1Loss over them, scaled by their share n / R. */
+export function rgbShare(rgb: tf.Tensor2D, rays: Pick<RayChunk, 'targetRgb' | 'rayWeights' | 'share'>): tf.Scalar {
+  return tf.tidy(() => tf.mul(rgbL1Loss(rgb, tf.tensor2d(rays.targetRgb, [rgb.shape[0], 3]), tf.tensor1d(rays.rayWeights)), rays.share) as tf.Scalar);
 }
 
 /** The chunk's weighted objective and its unweighted colour share (kept: the caller disposes it). */
 export function chunkObjective(model: NphmModel, scene: SceneTensors, chunk: RayChunk): { objective: tf.Scalar; rgb?: tf.Scalar } {
   const out = renderChunk(model, scene, chunk);
-  const n = chunk.rays.count;
   const terms: tf.Tensor[] = [];
   let rgb: tf.Scalar | undefined;
   if (chunk.weights.rgb > 0) {
-    rgb = tf.keep(tf.mul(rgbL1Loss(out.rgb, tf.tensor2d(chunk.targetRgb, [n, 3]), tf.tensor1d(chunk.rayWeights)), chunk.share) as tf.Scalar);
+    rgb = tf.keep(rgbShare(out.rgb, chunk));
     terms.push(tf.mul(rgb, chunk.weights.rgb));
   }
   const dMask = chunk.weights.mask > 0 ? (chunk.barrier ? meetAtBarrier(chunk.barrier, out.weightsSum) : chunk.dMask) : undefined;
@@ -213,16 +223,24 @@ export function renderConditioning(model: NphmModel, scene: RenderScene): Condit
   return tf.tidy(() => model.condition({ zGeo: tf.tensor1d(scene.zGeo), zApp: tf.tensor1d(scene.zApp), zExp: tf.tensor2d(scene.zExp, [1, scene.zExp.length]) }) as unknown as tf.TensorContainer) as unknown as Conditioning;
 }
 
+/** The render parameters of a scene as tensors (the caller disposes them, `disposeRenderParams`). */
+export function renderSceneParams(scene: RenderScene): RenderParams {
+  return {
+    ...(scene.pose ? { pose: { rot: tf.tensor1d(scene.pose.rot), trans: tf.tensor1d(scene.pose.trans) } } : {}),
+    ...(scene.sh ? { sh: tf.tensor2d(scene.sh.coefficients, [9, 3]), w2cRotation: scene.sh.w2cRotation } : {}),
+    ...(scene.colorA ? { colorA: tf.tensor2d(scene.colorA, [3, 3]) } : {}),
+    ...(scene.colorB ? { colorB: tf.tensor2d(scene.colorB, [1, 3]) } : {}),
+  };
+}
+
+export function disposeRenderParams(p: RenderParams): void {
+  for (const t of [p.pose?.rot, p.pose?.trans, p.sh, p.colorA, p.colorB]) t?.dispose();
+}
+
 /** Renders one chunk of an image (no tape) under the scene's conditioning `cond`. */
 export async function chunkRender(model: NphmModel, cond: Conditioning, scene: RenderScene, chunk: RenderChunk): Promise<RenderedChunk> {
   const out = tf.tidy(() => {
-    const params = {
-      ...(scene.pose ? { pose: { rot: tf.tensor1d(scene.pose.rot), trans: tf.tensor1d(scene.pose.trans) } } : {}),
-      ...(scene.sh ? { sh: tf.tensor2d(scene.sh.coefficients, [9, 3]), w2cRotation: scene.sh.w2cRotation } : {}),
-      ...(scene.colorA ? { colorA: tf.tensor2d(scene.colorA, [3, 3]) } : {}),
-      ...(scene.colorB ? { colorB: tf.tensor2d(scene.colorB, [1, 3]) } : {}),
-    };
-    const r = renderRays(modelRenderField(model, cond), chunk.rays, params, chunk.options);
+    const r = renderRays(modelRenderField(model, cond), chunk.rays, renderSceneParams(scene), chunk.options);
     return [r.rgb, r.weightsSum, r.depth];
   });
   try {

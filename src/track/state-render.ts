@@ -5,9 +5,9 @@ import { disposeConditioning } from '../nphm/conditioning.ts';
 import type { Camera } from '../render/camera.ts';
 import { extractMesh, type ExtractOptions, type MeshData, type PointBatch } from '../render/mesh.ts';
 import { modelRenderField } from '../render/model-field.ts';
-import { cameraRays, sliceRays } from '../render/rays.ts';
-import { imageChunkOptions, renderChunked, shRotation, type ImageRender } from '../render/render.ts';
-import type { RayChunkWorkers } from './ray-chunk.ts';
+import { cameraRays, sliceRays, type RayBatch } from '../render/rays.ts';
+import { imageChunkOptions, renderChunked, shRotation, type ImageRender, type RenderOptions } from '../render/render.ts';
+import { disposeRenderParams, renderSceneParams, type RayChunkWorkers, type RenderScene } from './ray-chunk.ts';
 import { installedRayWorkers } from './ray-workers.ts';
 import { coarseToFineOrder, progressiveImage } from '../render/progressive.ts';
 import type { TrackingState } from './state.ts';
@@ -67,73 +67,60 @@ export async function renderCodes(
     onPartial?: (image: ImageRender, fraction: number) => void;
   } = {},
 ): Promise<ImageRender> {
+  const { width: W, height: H } = camera;
+  const order = opts.onPartial ? coarseToFineOrder(W, H) : undefined;
+  const rays = cameraRays(camera, order ? { pixels: order } : {});
+  const render = { variance: opts.variance ?? 0.8, nCoarse: opts.nCoarse ?? 32, nImportance: opts.nImportance ?? 32, chunk: opts.chunk ?? 512 };
+  const scene: RenderScene = {
+    ...codes,
+    ...(pose ? { pose: { rot: Float32Array.from(pose.rot), trans: Float32Array.from(pose.trans) } } : {}),
+    ...(look.sh ? { sh: { coefficients: look.sh, w2cRotation: shRotation(camera) } } : {}),
+    ...(look.colorA ? { colorA: look.colorA } : {}),
+    ...(look.colorB ? { colorB: look.colorB } : {}),
+  };
   const workers = installedRayWorkers();
-  if (workers && workers.size > 1) return renderOnThreads(workers, model, codes, camera, pose, look, opts);
-  return withCodes(model, codes, async (cond) => {
-    const params = {
-      ...(pose ? { pose: { rot: tf.tensor1d(Float32Array.from(pose.rot)), trans: tf.tensor1d(Float32Array.from(pose.trans)) } } : {}),
-      ...(look.sh ? { sh: tf.tensor2d(look.sh, [9, 3]), w2cRotation: shRotation(camera) } : {}),
-      ...(look.colorA ? { colorA: tf.tensor2d(look.colorA, [3, 3]) } : {}),
-      ...(look.colorB ? { colorB: tf.tensor2d(look.colorB, [1, 3]) } : {}),
-    };
-    const { width: W, height: H } = camera;
-    const order = opts.onPartial ? coarseToFineOrder(W, H) : undefined;
-    const onPartial = opts.onPartial;
-    try {
-      const r = await renderChunked(modelRenderField(model, cond), cameraRays(camera, order ? { pixels: order } : {}), params, {
-        variance: opts.variance ?? 0.8,
-        nCoarse: opts.nCoarse ?? 32,
-        nImportance: opts.nImportance ?? 32,
-        chunk: opts.chunk ?? 512,
-        signal: opts.signal,
-        onProgress: opts.onProgress,
-        ...(order && onPartial ? { onChunk: (done: number, part: ImageRender) => done < W * H && onPartial(progressiveImage(part, order, done, W, H), done / (W * H)) } : {}),
+  // On the ray threads the image comes back whole, without partial images.
+  const r = workers && workers.size > 1
+    ? await renderOnThreads(workers, model, scene, rays, render, opts)
+    : await withCodes(model, codes, async (cond) => {
+        const params = renderSceneParams(scene);
+        const onPartial = opts.onPartial;
+        try {
+          return await renderChunked(modelRenderField(model, cond), rays, params, {
+            ...render,
+            signal: opts.signal,
+            onProgress: opts.onProgress,
+            ...(order && onPartial ? { onChunk: (done: number, part: ImageRender) => done < W * H && onPartial(progressiveImage(part, order, done, W, H), done / (W * H)) } : {}),
+          });
+        } finally {
+          disposeRenderParams(params);
+        }
       });
-      return order ? progressiveImage(r, order, r.count, W, H) : r;
-    } finally {
-      for (const t of [params.pose?.rot, params.pose?.trans, params.sh, params.colorA, params.colorB]) t?.dispose();
-    }
-  });
+  return order ? progressiveImage(r, order, r.count, W, H) : r;
 }
 
-/** renderCodes on the process's ray workers: the image's rays in chunks, side by side. */
+/** An image's rays rendered on the process's ray workers, in chunks side by side. */
 async function renderOnThreads(
   workers: RayChunkWorkers,
   model: NphmModel,
-  codes: Codes,
-  camera: Camera,
-  pose: { rot: ArrayLike<number>; trans: ArrayLike<number> } | undefined,
-  look: Look,
-  opts: Parameters<typeof renderCodes>[5] & object,
+  scene: RenderScene,
+  rays: RayBatch,
+  render: RenderOptions & { chunk: number },
+  opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
 ): Promise<ImageRender> {
-  const { width: W, height: H } = camera;
-  // The same ray order as on one thread, so that the image is the same.
-  const order = opts.onPartial ? coarseToFineOrder(W, H) : undefined;
-  const rays = cameraRays(camera, order ? { pixels: order } : {});
-  const slice = imageChunkOptions(rays, { variance: opts.variance ?? 0.8, nCoarse: opts.nCoarse ?? 32, nImportance: opts.nImportance ?? 32 });
+  const slice = imageChunkOptions(rays, render);
   const n = rays.count;
-  const size = opts.chunk ?? 512;
+  const size = render.chunk;
   const chunks = Array.from({ length: Math.ceil(n / size) }, (_, i) => ({ rays: sliceRays(rays, i * size, Math.min(n, (i + 1) * size)), options: slice(i * size, Math.min(n, (i + 1) * size)) }));
   let done = 0;
-  const parts = await workers.render(
-    model,
-    {
-      ...codes,
-      ...(pose ? { pose: { rot: Float32Array.from(pose.rot), trans: Float32Array.from(pose.trans) } } : {}),
-      ...(look.sh ? { sh: { coefficients: look.sh, w2cRotation: shRotation(camera) } } : {}),
-      ...(look.colorA ? { colorA: look.colorA } : {}),
-      ...(look.colorB ? { colorB: look.colorB } : {}),
-    },
-    chunks,
-    { ...(opts.signal ? { signal: opts.signal } : {}), onChunk: () => opts.onProgress?.(++done / chunks.length) },
-  );
+  const parts = await workers.render(model, scene, chunks, { ...(opts.signal ? { signal: opts.signal } : {}), onChunk: () => opts.onProgress?.(++done / chunks.length) });
   const image: ImageRender = { count: n, rgb: new Float32Array(3 * n), weightsSum: new Float32Array(n), depth: new Float32Array(n) };
   parts.forEach((p, i) => {
     image.rgb.set(p.rgb, 3 * i * size);
     image.weightsSum.set(p.weightsSum, i * size);
     image.depth.set(p.depth, i * size);
   });
-  return order ? progressiveImage(image, order, n, W, H) : image;
+  return image;
 }
 
 /**

@@ -13,17 +13,17 @@ import type { NphmModel } from '../nphm/model.ts';
 import { ORIGINAL_TRACKER_Y_SHIFTS, type AnchorSolution } from '../nphm/anchor-invert.ts';
 import { cameraRays, sliceRays, sphereBounds } from '../render/rays.ts';
 import { chunkOptions, renderRays, shRotation } from '../render/render.ts';
-import { modelRenderField } from '../render/model-field.ts';
-import { landmarkLoss, maskLoss, maskLossGradient, rgbL1Loss, rgbRayWeights, selectRows, sliceMeanSquare, sliceSquaredNorm, symmetryDistance, temporalSmoothness } from './losses.ts';
+import { landmarkLoss, maskLoss, maskLossGradient, rgbRayWeights, selectRows, sliceMeanSquare, sliceSquaredNorm, symmetryDistance, temporalSmoothness } from './losses.ts';
 import type { GroupedAdam } from './optimizer.ts';
 import { projectToPixels } from './projection.ts';
 import { sampleRayPixels, seededRandom } from './ray-sampling.ts';
 import type { Sampling, LossWeights } from './schedules.ts';
 import type { StepSettings } from './plan.ts';
 import type { LandmarkPairs, TrackingFrame } from './state.ts';
-import type { TrackVariables } from './variables.ts';
+import type { RowCodes, TrackVariables } from './variables.ts';
+import type { HeadPose } from '../render/pose.ts';
 import { breathe } from '../graph/breathe.ts';
-import { barrierLoss, chunkObjective, chunkSilhouette, maskBarrier, SCENE_INPUTS, sceneValues, type RayChunk, type RayChunkWorkers, type SceneTensors, type SceneValues } from './ray-chunk.ts';
+import { barrierLoss, chunkObjective, chunkSilhouette, maskBarrier, rgbShare, SCENE_INPUTS, sceneRender, sceneValues, type RayChunk, type RayChunkWorkers, type SceneTensors, type SceneValues } from './ray-chunk.ts';
 
 const BOUNDING_RADIUS = 0.7;
 
@@ -106,16 +106,17 @@ async function prepare(s: StepInput): Promise<Prepared> {
 function scene(s: StepInput) {
   const codes = s.vars.codes(s.row);
   const pose = s.vars.pose(s.row);
-  const cond = s.model.condition(codes);
-  const renderParams = { pose, sh: s.vars.sh, w2cRotation: shRotation(s.frame.camera), colorA: s.vars.colorA, colorB: s.vars.colorB };
-  return { codes, pose, cond, field: modelRenderField(s.model, cond), renderParams };
+  const { cond, field, renderParams } = sceneRender(s.model, inputsOf(s, codes, pose), shRotation(s.frame.camera));
+  return { codes, pose, cond, field, renderParams };
 }
 type Scene = ReturnType<typeof scene>;
 
 /** The render's inputs under the current variables (inside a tape: differentiable w.r.t. them). */
 function sceneInputs(s: StepInput): SceneTensors {
-  const codes = s.vars.codes(s.row);
-  const pose = s.vars.pose(s.row);
+  return inputsOf(s, s.vars.codes(s.row), s.vars.pose(s.row));
+}
+
+function inputsOf(s: StepInput, codes: RowCodes, pose: HeadPose): SceneTensors {
   return { zGeo: codes.zGeo, zApp: codes.zApp, zExp: codes.zExp, rot: pose.rot, trans: pose.trans, sh: s.vars.sh, colorA: s.vars.colorA, colorB: s.vars.colorB };
 }
 
@@ -219,9 +220,6 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
   const chunk = Math.ceil(R / nChunks);
   const barrier = workers && wantMask && Math.ceil(R / chunk) <= workers.size ? maskBarrier(p.labels, Math.ceil(R / chunk)) : undefined;
   const opts = (a: number, b: number) => chunkOptions({ variance: s.settings.variance, nCoarse: s.sampling.nCoarse, nImportance: s.sampling.nImportance, jitter: p.jitter }, p.bounds, a, b);
-  const render = (sc: Scene, a: number, b: number) => renderRays(sc.field, sliceRays(p.rays, a, b), sc.renderParams, opts(a, b));
-  const rgbPart = (out: { rgb: tf.Tensor2D }, a: number, b: number) =>
-    tf.mul(rgbL1Loss(out.rgb, tf.tensor2d(p.targetRgb.subarray(3 * a, 3 * b), [b - a, 3]), tf.tensor1d(p.rayWeights.subarray(a, b))), (b - a) / R) as tf.Scalar;
 
   const kept: Partial<Record<keyof LossWeights, tf.Scalar>> = {};
   const record = (k: keyof LossWeights, v: tf.Scalar) => {
@@ -243,8 +241,8 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
       const sc = scene(s);
       const parts = rayFreeTerms(s, p, sc, families, record);
       if (wantRgb || wantMask) {
-        const out = render(sc, 0, R);
-        if (wantRgb) parts.push(record('rgb', rgbPart(out, 0, R)));
+        const out = renderRays(sc.field, p.rays, sc.renderParams, opts(0, R));
+        if (wantRgb) parts.push(record('rgb', rgbShare(out.rgb, { targetRgb: p.targetRgb, rayWeights: p.rayWeights, share: 1 })));
         if (wantMask) parts.push(record('mask', maskLoss(out.weightsSum, p.labels)));
       }
       parts.push(zeroLink(vars));
