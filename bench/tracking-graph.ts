@@ -16,20 +16,24 @@
  *   `--set NODE.PARAM=V,…`: any other override of the graph.
  * - `--threads N`: worker threads for the tracking steps and renders (default 1 here, so that
  *   figures compare across runs; `nphm graph run` defaults to every core).
+ * - `--floor`: also the model's floor on a procedural sequence (src/cli/model-floor.ts): codes
+ *   fitted in 3-D to each frame's true head, placed at the true pose: what no tracker can beat.
  */
 import { fileURLToPath } from 'node:url';
 import { initNodeTf, parseBackend } from '../src/cli/tf-node.ts';
 import { runGraphFile } from '../src/cli/graph-runner.ts';
-import { trackingRunAccuracy } from '../src/cli/tracking-eval.ts';
+import { sequenceTruth, trackingRunAccuracy } from '../src/cli/tracking-eval.ts';
 import { formatAccuracy, REGIONS } from '../src/track/accuracy.ts';
 import type { EngineEvent } from '../src/graph/runtime-types.ts';
 import type { CodeSequenceValue, VideoValue } from '../src/nodes/nphm/values.ts';
 import { readTrueCodes, expressionErrors } from '../src/cli/true-codes.ts';
 import { threadCount, withRayThreads } from '../src/cli/threads.ts';
+import { modelFloor, sequenceHeads } from '../src/cli/model-floor.ts';
+import type { ModelValue } from '../src/nodes/nphm/values.ts';
 
 const GRAPH = fileURLToPath(new URL('../graphs/tracking.graph.json', import.meta.url));
 
-export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; model?: string; backend?: string; video?: string; 'pose-init'?: string; set?: string; threads?: number } = {}): Promise<void> {
+export async function runTrackingGraphBench(opts: { presets?: string; frames?: number; model?: string; backend?: string; video?: string; 'pose-init'?: string; set?: string; threads?: number; floor?: boolean } = {}): Promise<void> {
   const backend = await initNodeTf(parseBackend(opts.backend ?? 'wasm'));
   const threads = threadCount(opts.threads === undefined ? '1' : String(opts.threads), undefined);
   await withRayThreads(threads, backend, () => trackingGraphBench(opts, backend, threads));
@@ -64,6 +68,18 @@ async function trackingGraphBench(opts: Parameters<typeof runTrackingGraphBench>
       console.log(`    mean head, identity pose:   ${formatAccuracy(acc.startMean[region])}`);
       console.log(`    mean head at the true pose: ${formatAccuracy(acc.truePoseMean[region])}`);
       console.log(`    per frame Chamfer-L1 (mm): tracked ${acc.tracked.map((a) => a[region].chamferL1mm.toFixed(2)).join(' ')} | mean head at the true pose ${acc.truePose.map((a) => a[region].chamferL1mm.toFixed(2)).join(' ')}`);
+    }
+    if (opts.floor) {
+      const heads = await sequenceHeads(video, engine.assets);
+      if (!heads) console.log('  (--floor: this sequence records no procedural head parameters; skipped)');
+      else {
+        const model = engine.outputs('model')!.model as ModelValue;
+        const floor = await modelFloor(model.model, heads, await sequenceTruth(video, engine.assets), model.stats);
+        for (const region of REGIONS) {
+          console.log(`  [${region}] the model's 3-D fit at the true pose (floor): ${formatAccuracy(floor.mean[region])}`);
+          console.log(`    per frame Chamfer-L1 (mm): ${floor.frames.map((a) => a[region].chamferL1mm.toFixed(2)).join(' ')}`);
+        }
+      }
     }
     const truth = await readTrueCodes(video, engine.assets);
     if (truth) {
