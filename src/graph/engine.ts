@@ -204,7 +204,7 @@ export class Engine {
         this.cache.set(key, hit); // most recently used last
         summary.cached.push(id);
         this.setState(id, { status: 'done', cached: true, ms: hit.ms });
-        if (opts.previews !== false && this.previewKeys.get(id) !== key) await preview(def, () => this.emitPreview(id, key, def, hit.outputs, this.runParams(def.params, node.params), inputs));
+        if (opts.previews !== false && this.previewKeys.get(id) !== key) await preview(def, () => this.emitPreview(graph.id, id, key, def, hit.outputs, this.runParams(def.params, node.params), inputs));
         continue;
       }
       const missing = Object.entries(def.inputs).filter(([port, spec]) => !spec.optional && !incoming.some((e) => e.to.port === port));
@@ -214,11 +214,11 @@ export class Engine {
       }
       const params = this.runParams(def.params, node.params);
       try {
-        const entry = await this.execute(id, def, inputs, params, opts.signal);
+        const entry = await this.execute(graph.id, id, def, inputs, params, opts.signal);
         this.cache.set(key, entry);
         summary.ran.push(id);
         this.setState(id, { status: 'done', ms: entry.ms });
-        if (opts.previews !== false) await preview(def, () => this.emitPreview(id, key, def, entry.outputs, params, inputs));
+        if (opts.previews !== false) await preview(def, () => this.emitPreview(graph.id, id, key, def, entry.outputs, params, inputs));
       } catch (e) {
         if (e instanceof Cancelled || opts.signal?.aborted) {
           summary.cancelled = true;
@@ -240,6 +240,7 @@ export class Engine {
   }
 
   private async execute(
+    graphId: string,
     nodeId: string,
     def: NonNullable<ReturnType<RunnableCatalog['get']>>,
     inputs: Record<string, unknown>,
@@ -256,7 +257,7 @@ export class Engine {
     const flush = () => {
       timer = undefined;
       lastPreview = now();
-      this.emit({ type: 'preview', nodeId, payload: pending });
+      this.emit({ type: 'preview', graphId, nodeId, payload: pending });
     };
     const ctx: RunContext = {
       nodeId,
@@ -314,6 +315,7 @@ export class Engine {
   }
 
   private async emitPreview(
+    graphId: string,
     nodeId: string,
     key: string,
     def: NonNullable<ReturnType<RunnableCatalog['get']>>,
@@ -325,7 +327,7 @@ export class Engine {
     try {
       const payload = await def.preview(outputs, params, inputs);
       this.previewKeys.set(nodeId, key);
-      if (payload !== undefined) this.emit({ type: 'preview', nodeId, payload });
+      if (payload !== undefined) this.emit({ type: 'preview', graphId, nodeId, payload });
     } catch (e) {
       // A broken preview must not fail a computed node: report it on the node, keep the result.
       this.emit({ type: 'log', nodeId, message: `preview failed: ${e instanceof Error ? e.message : String(e)}` });

@@ -86,7 +86,9 @@ export interface RunSummary {
 
 export type EngineEvent =
   | { type: 'state'; nodeId: string; state: NodeState }
-  | { type: 'preview'; nodeId: string; payload: unknown }
+  // graphId: the graph the preview was drawn for. A preview can reach the page after it opened
+  // another graph (events are batched), and the engine sends a node's preview once per cache key.
+  | { type: 'preview'; graphId: string; nodeId: string; payload: unknown }
   | { type: 'artifact'; nodeId: string; artifact: Artifact }
   | { type: 'log'; nodeId: string; message: string }
   | { type: 'run-start'; runId: number; nodes: string[] }

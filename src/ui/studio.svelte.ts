@@ -24,6 +24,7 @@ import { exampleInfo, type ExampleInfo } from './state/examples.ts';
 import { estimateRun, type RunEstimate } from './state/run-estimate.ts';
 import { resultsZip } from './state/results-zip.ts';
 import { saveFile } from './state/save-file.ts';
+import { GraphPreviews } from './state/graph-previews.ts';
 
 /** The examples shipped in `graphs/`, bundled as text (28 KB: small enough to read the menu from). */
 const EXAMPLES = import.meta.glob(['/graphs/*.graph.json', '/graphs/test/*.graph.json'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
@@ -133,7 +134,7 @@ export class Studio {
   /** Counts documents opened (new, open, restore): runs are tied to the document they were asked for. */
   private opened = 0;
   private readonly pendingPreviews = new Map<string, Preview>();
-  private readonly previewStore = new Map<string, Record<string, Preview>>();
+  private readonly otherGraphs = new GraphPreviews<Preview>();
   private eventFrame = 0;
 
   constructor() {
@@ -316,11 +317,9 @@ export class Studio {
     // Previews are kept per graph: another graph's nodes sharing an id would show misleading
     // results, and coming back to a graph whose results are cached brings its previews back.
     this.flushEvents();
-    this.previewStore.delete(current);
-    this.previewStore.set(current, this.previews);
-    while (this.previewStore.size > 8) this.previewStore.delete(this.previewStore.keys().next().value!);
-    this.previews = this.previewStore.get(nextGraphId) ?? {};
+    this.otherGraphs.leave(current, this.previews, this.pendingPreviews);
     this.pendingPreviews.clear();
+    this.previews = this.otherGraphs.open(nextGraphId);
     this.lastMs.clear();
   }
 
@@ -657,8 +656,11 @@ export class Studio {
           (states ??= { ...this.states })[e.nodeId] = e.state;
           break;
         case 'preview':
-          this.pendingPreviews.delete(e.nodeId);
-          this.pendingPreviews.set(e.nodeId, e.payload as Preview);
+          if (e.graphId !== this.editor.doc.id) this.otherGraphs.late(e.graphId, e.nodeId, e.payload as Preview);
+          else {
+            this.pendingPreviews.delete(e.nodeId);
+            this.pendingPreviews.set(e.nodeId, e.payload as Preview);
+          }
           break;
         case 'log':
           logs ??= { ...this.logs };

@@ -291,6 +291,27 @@ describe('engine', () => {
     engine.dispose();
   });
 
+  it('names the graph each preview was drawn for, also when another graph is set during the run', async () => {
+    const engine = new Engine(registry);
+    const events: EngineEvent[] = [];
+    engine.subscribe((e) => events.push(e));
+    const first = graph((g) => {
+      g.id = 'first';
+      g.nodes.push({ id: 'loop', type: 'test.slow', typeVersion: 1, params: { steps: 5 } });
+      g.edges.push({ id: 'l1', from: { node: 'ab', port: 'product' }, to: { node: 'loop', port: 'x' } });
+    });
+    engine.setGraph(first);
+    const running = engine.run();
+    await sleep(40);
+    engine.setGraph({ ...graph(), id: 'second', nodes: [], edges: [] });
+    await running;
+    const previews = events.filter((e) => e.type === 'preview');
+    expect(previews.map((e) => e.nodeId)).toContain('loop');
+    expect(previews.map((e) => e.nodeId)).toContain('a');
+    expect(new Set(previews.map((e) => e.graphId))).toEqual(new Set(['first']));
+    engine.dispose();
+  });
+
   it('returns tf.memory().numTensors to its baseline after a run is disposed', async () => {
     const base = tf.memory().numTensors;
     const engine = new Engine(registry);
