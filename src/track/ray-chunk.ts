@@ -175,6 +175,15 @@ export async function sceneValues(scene: SceneTensors): Promise<SceneValues> {
   return out;
 }
 
+/**
+ * 0 · Σ xs: keeps every differentiated tensor on the tape, so terms that reach none of them (no
+ * colour term for the appearance, landmarks without landmarks, regularisers of frozen codes) give
+ * zero gradients instead of tfjs' "Cannot compute gradient" error.
+ */
+export function zeroLink(xs: readonly tf.Tensor[]): tf.Scalar {
+  return tf.mul(tf.addN(xs.map((x) => tf.sum(x))), 0) as tf.Scalar;
+}
+
 /** The chunk objective's gradient w.r.t. every scene input, as values. */
 export async function chunkGradients(model: NphmModel, values: SceneValues, chunk: RayChunk): Promise<ChunkGradients> {
   const inputs = sceneTensors(values);
@@ -183,7 +192,7 @@ export async function chunkGradients(model: NphmModel, values: SceneValues, chun
     const scene = Object.fromEntries(SCENE_INPUTS.map((k, i) => [k, xs[i]!])) as SceneTensors;
     const r = chunkObjective(model, scene, chunk);
     rgb = r.rgb;
-    return r.objective;
+    return tf.add(r.objective, zeroLink(xs)) as tf.Scalar;
   })(SCENE_INPUTS.map((k) => inputs[k]));
   try {
     const out = {} as SceneValues;

@@ -23,7 +23,7 @@ import type { LandmarkPairs, TrackingFrame } from './state.ts';
 import type { RowCodes, TrackVariables } from './variables.ts';
 import type { HeadPose } from '../render/pose.ts';
 import { breathe } from '../graph/breathe.ts';
-import { barrierLoss, chunkObjective, chunkSilhouette, maskBarrier, rgbShare, SCENE_INPUTS, sceneRender, sceneValues, type RayChunk, type RayChunkWorkers, type SceneTensors, type SceneValues } from './ray-chunk.ts';
+import { barrierLoss, chunkObjective, zeroLink, chunkSilhouette, maskBarrier, rgbShare, SCENE_INPUTS, sceneRender, sceneValues, type RayChunk, type RayChunkWorkers, type SceneTensors, type SceneValues } from './ray-chunk.ts';
 
 const BOUNDING_RADIUS = 0.7;
 
@@ -168,15 +168,6 @@ function rayFreeTerms(s: StepInput, p: Prepared, sc: Scene, families: ReadonlySe
     add('poseSmooth', () => tf.add(temporalSmoothness(s.vars.rot as tf.Tensor as tf.Tensor2D), tf.mul(temporalSmoothness(s.vars.trans as tf.Tensor as tf.Tensor2D), 10)) as tf.Scalar);
   }
   return parts;
-}
-
-/**
- * 0 · Σ variables: keeps every trainable variable on the tape, so a family of terms that reaches
- * none of them (landmarks without landmarks, regularisers of frozen codes) yields zero gradients
- * instead of tfjs' "no connection" error.
- */
-function zeroLink(vars: tf.Variable[]): tf.Scalar {
-  return tf.mul(tf.addN(vars.map((v) => tf.sum(v))), 0) as tf.Scalar;
 }
 
 interface Gradients {
@@ -331,7 +322,7 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
       const r = tf.variableGrads(() => {
         const o = chunkObjective(s.model, sceneInputs(s), c);
         part = o.rgb;
-        return o.objective;
+        return tf.add(o.objective, zeroLink(vars)) as tf.Scalar;
       }, vars);
       if (part) {
         rgbTotal += (await part.data())[0]!;

@@ -10,7 +10,7 @@ import { initNodeTf } from '../../src/cli/tf-node.ts';
 import { invertRigid, lookAtOpenGL, makeCamera } from '../../src/render/camera.ts';
 import type { NphmModel } from '../../src/nphm/model.ts';
 import { GroupedAdam } from '../../src/track/optimizer.ts';
-import { SHORT_SCHEDULE } from '../../src/track/schedules.ts';
+import { SHORT_SCHEDULE, type LossWeights } from '../../src/track/schedules.ts';
 import { resolveTrackingPlan } from '../../src/track/plan.ts';
 import { track } from '../../src/track/tracker.ts';
 import type { TrackingFrame } from '../../src/track/state.ts';
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => model.dispose());
 
-async function gradientsOfOneStep(rayChunk: number | undefined, workers: RayChunkWorkers | false = false): Promise<Record<string, Float32Array>> {
+async function gradientsOfOneStep(rayChunk: number | undefined, workers: RayChunkWorkers | false = false, weights: Partial<LossWeights> = {}): Promise<Record<string, Float32Array>> {
   const W = 24;
   const camera = makeCamera(W, W, [[50, 0, 11.5], [0, 50, 11.5], [0, 0, 1]], invertRigid(lookAtOpenGL([0, 0, 2.5], [0, 0, 0], [0, 1, 0])), 'opengl');
   const labels = Uint8Array.from({ length: W * W }, (_, i) => (Math.hypot((i % W) - 12, Math.floor(i / W) - 12) < 7 ? (i % 5 === 0 ? 14 : 2) : 0));
@@ -37,15 +37,20 @@ async function gradientsOfOneStep(rayChunk: number | undefined, workers: RayChun
     return {};
   });
   const schedule = { ...SHORT_SCHEDULE, codeSteps: 'raw' as const, sampling: { ...SHORT_SCHEDULE.sampling, raysPerIteration: 40, rayChunk } };
-  await track(model, [frame], { plan: resolveTrackingPlan(schedule, [0], { firstIterations: 1, stages: '1' }), pairs: LANDMARK_PAIRS, seed: 9, workers });
+  await track(model, [frame], { plan: resolveTrackingPlan(schedule, [0], { firstIterations: 1, stages: '1', weights }), pairs: LANDMARK_PAIRS, seed: 9, workers });
   spy.mockRestore();
   return recorded;
 }
 
-function expectEqualGradients(whole: Record<string, Float32Array>, other: Record<string, Float32Array>): void {
+/** `zero`: the parameters no included term reaches, whose gradient must be exactly zero. */
+function expectEqualGradients(whole: Record<string, Float32Array>, other: Record<string, Float32Array>, zero: readonly string[] = []): void {
   expect(Object.keys(other).sort()).toEqual(Object.keys(whole).sort());
   for (const k of Object.keys(whole)) {
     const a = whole[k]!, b = other[k]!;
+    if (zero.includes(k)) {
+      expect([...a, ...b].every((v) => v === 0), `${k} has no gradient`).toBe(true);
+      continue;
+    }
     const scale = Math.max(...a.map(Math.abs), 1e-12);
     expect(scale, `${k} has a gradient`).toBeGreaterThan(1e-9);
     const err = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
@@ -77,6 +82,23 @@ it('a step whose ray chunks run on two worker threads gives the same gradients',
     expectEqualGradients(whole, await gradientsOfOneStep(undefined, pool));
     expect(pool.completed).toBe(10);
     expect(tf.memory().numTensors).toBe(t0);
+  } finally {
+    await pool.close();
+  }
+}, 120_000);
+
+it('a step without the colour term (its weight 0) leaves lighting and colour correction with zero gradients on every path', async () => {
+  // Nothing but the colour term reaches SH and the colour correction: tfjs' gradient refuses a
+  // tape that does not reach an input, which once failed the Optimizer for a Loss node's rgb = 0.
+  // (z_app's regularisers are at their minimum at the start: no gradient either.)
+  const zero = ['sh', 'color_a', 'color_b', 'z_app'];
+  const noColour = { rgb: 0 };
+  const whole = await gradientsOfOneStep(undefined, false, noColour);
+  expectEqualGradients(whole, await gradientsOfOneStep(16, false, noColour), zero);
+  const pool = new RayPool(2, 'wasm');
+  try {
+    expectEqualGradients(whole, await gradientsOfOneStep(16, pool, noColour), zero);
+    expectEqualGradients(whole, await gradientsOfOneStep(undefined, pool, noColour), zero);
   } finally {
     await pool.close();
   }
