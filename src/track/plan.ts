@@ -76,6 +76,15 @@ export interface PlanOverrides {
   stages?: '1' | '1+2';
   /** The schedule's code steps by default; `raw` runs the original's code numbers verbatim. */
   codeSteps?: CodeSteps;
+  /**
+   * Every frame keeps the pose it starts with (rotation and translation rate 0 in both stages):
+   * shape and expression from known poses, e.g. a synthetic video's true ones.
+   */
+  holdPose?: boolean;
+}
+
+function heldPose(lr: LearningRates, hold: boolean | undefined): LearningRates {
+  return hold ? { ...lr, rot: 0, trans: 0 } : lr;
 }
 
 /** The schedule with its code rates and regulariser weights in the units of `steps`. */
@@ -156,6 +165,7 @@ function checkOverrides(o: PlanOverrides): void {
     const v = o[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new Error(`${k} must be an integer ≥ 1, got ${String(v)}`);
   }
+  if (o.holdPose !== undefined && typeof o.holdPose !== 'boolean') throw new Error(`holdPose must be true or false, got ${String(o.holdPose)}`);
   if (o.codeSteps !== undefined && o.codeSteps !== 'spread' && o.codeSteps !== 'raw') throw new Error(`codeSteps must be 'spread' or 'raw', got ${String(o.codeSteps)}`);
 }
 
@@ -203,7 +213,7 @@ export function resolveTrackingPlan(given: TrackingSchedule, motion: readonly nu
           poseSmooth: 0,
           ...withoutSmoothness(fixed),
         };
-        return { lr: stage1LearningRates(base, it, iterations), weights, variance: stage1Variance(first, it, iterations) };
+        return { lr: heldPose(stage1LearningRates(base, it, iterations), overrides.holdPose), weights, variance: stage1Variance(first, it, iterations) };
       },
     };
   });
@@ -224,7 +234,7 @@ export function resolveTrackingPlan(given: TrackingSchedule, motion: readonly nu
           poseSmooth: late ? s2.poseSmoothLate : s2.weights.poseSmooth,
           ...fixed,
         };
-        return { lr, weights, variance: stage2Variance(it, n) };
+        return { lr: heldPose(lr, overrides.holdPose), weights, variance: stage2Variance(it, n) };
       },
     };
   }

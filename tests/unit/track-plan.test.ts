@@ -112,6 +112,20 @@ describe('overrides', () => {
     expect(p.stage1[0]!.settings(1).lr.rot).toBe(SHORT_SCHEDULE.stage1.lrFirst.rot / 2);
   });
 
+  it('Optimizer.holdPose sets the rotation and translation rates to 0 at every iteration of both stages, and nothing else', () => {
+    const free = resolveTrackingPlan(SHORT_SCHEDULE, [0, 2, 0.5]);
+    const held = resolveTrackingPlan(SHORT_SCHEDULE, [0, 2, 0.5], { holdPose: true });
+    const all = (p: typeof free) => [...p.stage1.flatMap((f) => Array.from({ length: f.iterations }, (_, i) => f.settings(i))), ...Array.from({ length: p.stage2!.iterations }, (_, i) => p.stage2!.settings(i))];
+    const [a, b] = [all(free), all(held)];
+    expect(b).toHaveLength(a.length);
+    expect(a.some((s) => s.lr.rot > 0 && s.lr.trans > 0)).toBe(true);
+    b.forEach((s, i) => {
+      expect(s.lr).toEqual({ ...a[i]!.lr, rot: 0, trans: 0 });
+      expect(s.weights).toEqual(a[i]!.weights);
+    });
+    expect(() => resolveTrackingPlan(SHORT_SCHEDULE, [0], { holdPose: 'yes' as never })).toThrow(/holdPose must be true or false/);
+  });
+
   it('Optimizer.stages = 1 drops stage 2', () => {
     expect(resolveTrackingPlan(SHORT_SCHEDULE, [0, 1], { stages: '1' }).stage2).toBeNull();
   });

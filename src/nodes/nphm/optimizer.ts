@@ -63,6 +63,7 @@ export const optimizerNode = defineNode({
     rays: { type: 'number', default: 0, integer: true, min: 0, max: 100000, description: 'rays per iteration (0: the schedule\'s)' },
     seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 31 - 1, description: 'seed of the ray sampling and of stage 2\'s frame order' },
     poseInit: { type: 'enum', default: 'landmarks', options: ['landmarks', 'identity', 'truth'], description: 'starting pose of each frame in stage 1: fitted to its landmarks from the previous frame\'s pose (the original starts from a face tracker\'s poses), the identity / previous pose, or the ground-truth pose of a synthetic video (a diagnosis: separates the shape from the pose)' },
+    holdPose: { type: 'boolean', default: false, description: 'every frame keeps its starting pose (rotation and translation are not optimised): shape and expression from known poses; with poseInit \'truth\', the shape a tracker finds at the true pose' },
     anchorYShifts: { type: 'boolean', default: false, description: 'the original tracker\'s anchor y-shifts (tuned for its PIPNet landmarks)' },
   },
   // Version 1 called the schedule `preset` (values cheap | paper), the word graph presets use.
@@ -91,6 +92,7 @@ export const optimizerNode = defineNode({
       stage2Iterations: count(p.stage2Iterations),
       raysPerIteration: count(p.rays),
       codeSteps: p.codeSteps as 'spread' | 'raw',
+      holdPose: p.holdPose as boolean,
     };
     const plan = resolveTrackingPlan(TRACKING_SCHEDULES[p.schedule as string]!, landmarkMotion(frames), overrides);
     for (const msg of plan.ignored) ctx.log(`ignored: ${msg}`);
