@@ -170,6 +170,17 @@ function rayFreeTerms(s: StepInput, p: Prepared, sc: Scene, families: ReadonlySe
   return parts;
 }
 
+/**
+ * tf.variableGrads of the sum of `f`'s terms with every variable on the tape (zeroLink): the one
+ * way this step differentiates, so no tape can miss the link.
+ */
+function linkedGrads(f: () => tf.Scalar | tf.Scalar[], vars: tf.Variable[]): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
+  return tf.variableGrads(() => {
+    const out = f();
+    return tf.addN([...(Array.isArray(out) ? out : [out]), zeroLink(vars)]) as tf.Scalar;
+  }, vars);
+}
+
 interface Gradients {
   grads: Record<string, tf.Tensor>;
   /** Weighted objective of the included terms. */
@@ -228,7 +239,7 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
   const sums: Record<string, tf.Tensor> = {};
 
   if (chunk >= R) {
-    const r = tf.variableGrads(() => {
+    const r = linkedGrads(() => {
       const sc = scene(s);
       const parts = rayFreeTerms(s, p, sc, families, record);
       if (wantRgb || wantMask) {
@@ -236,8 +247,7 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
         if (wantRgb) parts.push(record('rgb', rgbShare(out.rgb, { targetRgb: p.targetRgb, rayWeights: p.rayWeights, share: 1 })));
         if (wantMask) parts.push(record('mask', maskLoss(out.weightsSum, p.labels)));
       }
-      parts.push(zeroLink(vars));
-      return tf.addN(parts) as tf.Scalar;
+      return parts;
     }, vars);
     const total = (await r.value.data())[0]!;
     r.value.dispose();
@@ -286,12 +296,8 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
   let maskValue: number | undefined;
   const pending = (wantRgb || wantMask) && workers ? workers.gradients(s.model, values!, chunks(dMask)) : undefined;
   pending?.catch(() => undefined);
-  // The terms without rays meanwhile, on this thread.
-  const free = tf.variableGrads(() => {
-    const parts = rayFreeTerms(s, p, scene(s), families, record);
-    parts.push(zeroLink(vars));
-    return tf.addN(parts) as tf.Scalar;
-  }, vars);
+  // The terms without rays meanwhile, on this thread (none in some families: the link alone).
+  const free = linkedGrads(() => rayFreeTerms(s, p, scene(s), families, record), vars);
   const freeTotal = (await free.value.data())[0]!;
   free.value.dispose();
   addInto(sums, free.grads);
@@ -306,10 +312,9 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
     }
     rgbTotal = results.reduce((a, r) => a + r.rgb, 0);
     if (barrier) maskValue = barrierLoss(barrier);
-    const r = tf.variableGrads(() => {
+    const r = linkedGrads(() => {
       const scene = sceneInputs(s);
-      const terms = SCENE_INPUTS.map((k) => tf.sum(tf.mul(scene[k], tf.tensor(sum[k], scene[k].shape))));
-      return tf.addN([...terms, zeroLink(vars)]) as tf.Scalar;
+      return SCENE_INPUTS.map((k) => tf.sum(tf.mul(scene[k], tf.tensor(sum[k], scene[k].shape))) as tf.Scalar);
     }, vars);
     r.value.dispose();
     addInto(sums, r.grads);
@@ -319,10 +324,10 @@ async function gradientsOf(s: StepInput, p: Prepared, vars: tf.Variable[], famil
       // turns given here let the cancel itself arrive.
       await breathe();
       let part: tf.Scalar | undefined;
-      const r = tf.variableGrads(() => {
+      const r = linkedGrads(() => {
         const o = chunkObjective(s.model, sceneInputs(s), c);
         part = o.rgb;
-        return tf.add(o.objective, zeroLink(vars)) as tf.Scalar;
+        return o.objective;
       }, vars);
       if (part) {
         rgbTotal += (await part.data())[0]!;
